@@ -1,0 +1,1 @@
+"""Adapters: the implementations of ports.py (databases, HTTP clients, mailers); only wiring.py picks them."""

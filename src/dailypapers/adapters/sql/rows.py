@@ -1,0 +1,88 @@
+"""Mapping between domain dataclasses and table rows (timezone handling lives here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from dailypapers.models import FeedEntry, Paper
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def paper_values(paper: Paper) -> dict[str, Any]:
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "published": paper.published,
+        "updated": paper.updated,
+        "comment": paper.comment,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+        "license": paper.license,
+        "github_repo": paper.github_repo,
+        "project_page": paper.project_page,
+        "imported_upvotes": paper.imported_upvotes,
+    }
+
+
+def paper_from_row(row: sa.Row[Any] | sa.RowMapping) -> Paper:
+    m = row._mapping if isinstance(row, sa.Row) else row
+    published = utc(m["published"])
+    assert published is not None  # NOT NULL column
+    return Paper(
+        arxiv_id=m["arxiv_id"],
+        version=m["version"],
+        title=m["title"],
+        abstract=m["abstract"],
+        authors=tuple(m["authors"]),
+        categories=tuple(m["categories"]),
+        published=published,
+        updated=utc(m["updated"]),
+        comment=m["comment"],
+        journal_ref=m["journal_ref"],
+        doi=m["doi"],
+        license=m["license"],
+        github_repo=m["github_repo"],
+        project_page=m["project_page"],
+        imported_upvotes=m["imported_upvotes"],
+    )
+
+
+def entry_values(entry: FeedEntry) -> dict[str, Any]:
+    return {
+        "arxiv_id": entry.arxiv_id,
+        "feed_date": entry.feed_date,
+        "submitted_at": entry.submitted_at,
+        "submitted_by": entry.submitted_by,
+        "source": entry.source,
+        "imported_comments": entry.imported_comments,
+        "organization": entry.organization,
+    }
+
+
+def entry_from_row(row: sa.Row[Any] | sa.RowMapping) -> FeedEntry:
+    m = row._mapping if isinstance(row, sa.Row) else row
+    submitted_at = utc(m["submitted_at"])
+    assert submitted_at is not None  # NOT NULL column
+    return FeedEntry(
+        arxiv_id=m["arxiv_id"],
+        feed_date=m["feed_date"],
+        submitted_at=submitted_at,
+        submitted_by=m["submitted_by"],
+        source=m["source"],
+        imported_comments=m["imported_comments"],
+        organization=m["organization"],
+    )

@@ -1,0 +1,175 @@
+"""SqlStore: the Store port on SQLAlchemy Core, identical for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any, ParamSpec, TypeVar
+
+import sqlalchemy as sa
+
+from dailypapers.adapters.sql.engine import WRITE
+from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row, paper_values
+from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
+from dailypapers.errors import StorageError
+from dailypapers.merging import merge_paper
+from dailypapers.models import FeedEntry, FeedItem, Paper, UpsertResult
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_ID_CHUNK = 900  # stay under every SQLite build's bound-parameter limit
+
+# Upvotes shown on a card; the community issue adds cast votes to the imported counts here.
+UPVOTES = papers.c.imported_upvotes.label("upvotes")
+
+
+def _storage_errors(method: Callable[P, T]) -> Callable[P, T]:
+    """Any database failure leaves the store as StorageError, as the Store protocol promises."""
+
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"database error: {exc}") from exc
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), _ID_CHUNK):
+        yield ids[start : start + _ID_CHUNK]
+
+
+class SqlStore:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            yield conn
+
+    # -- papers ------------------------------------------------------------------------------------------
+
+    @_storage_errors
+    def upsert_papers(self, batch: Sequence[Paper]) -> UpsertResult:
+        now = datetime.now(UTC)
+        ids = [p.arxiv_id for p in batch]
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        skipped = 0
+        with self._write() as conn:
+            stored = self._papers_by_id(conn, ids)
+            for paper in batch:
+                known = stored.get(paper.arxiv_id)
+                if known is None:
+                    inserts.append({**paper_values(paper), "created_at": now, "modified_at": now})
+                    continue
+                merged = merge_paper(known, paper)
+                if merged == known:
+                    skipped += 1
+                else:
+                    updates.append({**paper_values(merged), "b_id": merged.arxiv_id, "modified_at": now})
+            if inserts:
+                conn.execute(papers.insert(), inserts)
+            if updates:
+                values = {c: sa.bindparam(c) for c in updates[0] if c not in ("b_id", "arxiv_id")}
+                conn.execute(
+                    papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id")).values(values), updates
+                )
+        return UpsertResult(tuple(row["arxiv_id"] for row in inserts), len(updates), skipped)
+
+    def _papers_by_id(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
+        found: dict[str, Paper] = {}
+        for chunk in _chunks(ids):
+            for row in conn.execute(sa.select(papers).where(papers.c.arxiv_id.in_(chunk))):
+                found[row.arxiv_id] = paper_from_row(row)
+        return found
+
+    @_storage_errors
+    def get_paper(self, arxiv_id: str) -> Paper | None:
+        return self.get_papers([arxiv_id]).get(arxiv_id)
+
+    @_storage_errors
+    def get_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
+        with self.engine.connect() as conn:
+            return self._papers_by_id(conn, list(arxiv_ids))
+
+    @_storage_errors
+    def count_papers(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(sa.func.count()).select_from(papers)) or 0
+
+    # -- feed --------------------------------------------------------------------------------------------
+
+    @_storage_errors
+    def add_feed_entries(self, entries: Sequence[FeedEntry]) -> int:
+        unique = {e.arxiv_id: e for e in reversed(entries)}  # first entry of a paper in the batch wins
+        with self._write() as conn:
+            taken: set[str] = set()
+            for chunk in _chunks(list(unique)):
+                query = sa.select(feed_entries.c.arxiv_id).where(feed_entries.c.arxiv_id.in_(chunk))
+                taken.update(conn.scalars(query))
+            new = [entry_values(e) for e in unique.values() if e.arxiv_id not in taken]
+            if new:
+                conn.execute(feed_entries.insert(), new)
+        return len(new)
+
+    @_storage_errors
+    def get_feed_entry(self, arxiv_id: str) -> FeedEntry | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(feed_entries).where(feed_entries.c.arxiv_id == arxiv_id)).first()
+        return entry_from_row(row) if row else None
+
+    @_storage_errors
+    def feed_items(self, start: date, end: date, *, limit: int, offset: int = 0) -> list[FeedItem]:
+        query = (
+            sa.select(feed_entries, *[c for c in papers.c if c.name != "arxiv_id"], UPVOTES)
+            .join(papers, papers.c.arxiv_id == feed_entries.c.arxiv_id)
+            .where(feed_entries.c.feed_date.between(start, end))
+            .order_by(UPVOTES.desc(), feed_entries.c.submitted_at, feed_entries.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [FeedItem(entry_from_row(r), paper_from_row(r), r.upvotes) for r in rows]
+
+    @_storage_errors
+    def count_feed_items(self, start: date, end: date) -> int:
+        query = sa.select(sa.func.count()).where(feed_entries.c.feed_date.between(start, end))
+        with self.engine.connect() as conn:
+            return conn.scalar(query) or 0
+
+    @_storage_errors
+    def latest_feed_date(self, on_or_before: date | None = None) -> date | None:
+        query = sa.select(sa.func.max(feed_entries.c.feed_date))
+        if on_or_before is not None:
+            query = query.where(feed_entries.c.feed_date <= on_or_before)
+        with self.engine.connect() as conn:
+            return conn.scalar(query)
+
+    @_storage_errors
+    def neighbour_feed_dates(self, start: date, end: date) -> tuple[date | None, date | None]:
+        before = sa.select(sa.func.max(feed_entries.c.feed_date)).where(feed_entries.c.feed_date < start)
+        after = sa.select(sa.func.min(feed_entries.c.feed_date)).where(feed_entries.c.feed_date > end)
+        with self.engine.connect() as conn:
+            return conn.scalar(before), conn.scalar(after)
+
+    # -- job state ---------------------------------------------------------------------------------------
+
+    @_storage_errors
+    def get_state(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(job_state.c.value).where(job_state.c.key == key))
+
+    @_storage_errors
+    def set_state(self, key: str, value: str | None) -> None:
+        with self._write() as conn:
+            conn.execute(job_state.delete().where(job_state.c.key == key))
+            if value is not None:
+                conn.execute(job_state.insert().values(key=key, value=value, updated_at=datetime.now(UTC)))

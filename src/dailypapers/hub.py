@@ -1,0 +1,220 @@
+"""Hub: every use case of dailypapers (import, harvest, fetch, feeds, paper pages); web, CLI and worker call it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import islice
+
+import orjson
+
+from dailypapers.arxiv_ids import parse_arxiv_ref
+from dailypapers.errors import BadResumptionToken, InvalidInput, PaperNotFound
+from dailypapers.merging import merge_paper
+from dailypapers.models import FeedEntry, FeedItem, ImportRecord, ImportReport, Paper
+from dailypapers.periods import Period, PeriodKind, parse_period, period_containing
+from dailypapers.ports import ArxivSource, Clock, ProgressSink, Store
+from dailypapers.records import FormatName, detect_format, parse_record
+from dailypapers.settings import Settings
+
+log = logging.getLogger(__name__)
+
+IMPORT_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    """A day / week / month page: its items, where the neighbouring non-empty periods are, and paging."""
+
+    period: Period
+    items: list[FeedItem]
+    total: int
+    page: int
+    page_size: int
+    previous: Period | None
+    next: Period | None
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * self.page_size < self.total
+
+
+class _NoProgress:
+    def advance(self, amount: int) -> None:
+        pass
+
+
+class Hub:
+    """The application: one instance per process, built by wiring.make_hub from settings."""
+
+    def __init__(self, settings: Settings, store: Store, arxiv: ArxivSource, clock: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.arxiv = arxiv
+        self.clock = clock
+
+    # -- papers ------------------------------------------------------------------------------------------
+
+    def paper(self, arxiv_id: str) -> Paper:
+        """The stored paper for any id form; raises InvalidArxivId or PaperNotFound."""
+        ref = parse_arxiv_ref(arxiv_id)
+        paper = self.store.get_paper(ref.arxiv_id)
+        if paper is None:
+            raise PaperNotFound(ref.arxiv_id)
+        return paper
+
+    def feed_entry(self, arxiv_id: str) -> FeedEntry | None:
+        return self.store.get_feed_entry(arxiv_id)
+
+    def fetch_paper(self, arxiv_id: str) -> Paper:
+        """Fetch one paper from the arXiv API and store it (merged with what we had); raises PaperNotFound."""
+        ref = parse_arxiv_ref(arxiv_id)
+        fetched = self.arxiv.fetch(ref.arxiv_id)
+        if fetched is None:
+            raise PaperNotFound(ref.arxiv_id)
+        self.store.upsert_papers([fetched])
+        stored = self.store.get_paper(ref.arxiv_id)
+        assert stored is not None  # just written
+        return stored
+
+    # -- import ------------------------------------------------------------------------------------------
+
+    def import_lines(
+        self,
+        lines: Iterable[tuple[int, bytes]],
+        fmt: FormatName | None = None,
+        progress: ProgressSink | None = None,
+    ) -> ImportReport:
+        """Import numbered JSON lines; bad lines are rejected with their number, the rest is upserted."""
+        report = ImportReport()
+        sink = progress or _NoProgress()
+        records = self._parse_lines(lines, fmt, report)
+        while batch := list(islice(records, IMPORT_BATCH)):
+            self._store_batch(batch, report)
+            sink.advance(len(batch))
+        return report
+
+    def _parse_lines(
+        self, lines: Iterable[tuple[int, bytes]], fmt: FormatName | None, report: ImportReport
+    ) -> Iterator[ImportRecord]:
+        for number, line in lines:
+            if not line.strip():
+                continue
+            try:
+                obj = orjson.loads(line)
+                if fmt is None:
+                    fmt = detect_format(obj) if isinstance(obj, dict) else "papers"
+                yield parse_record(fmt, obj)
+            except orjson.JSONDecodeError as exc:
+                report.rejected.append((f"line {number}", f"invalid JSON: {exc}"))
+            except InvalidInput as exc:
+                report.rejected.append((f"line {number}", str(exc)))
+
+    def _store_batch(self, batch: list[ImportRecord], report: ImportReport) -> list[str]:
+        papers: dict[str, Paper] = {}
+        for record in batch:  # the same paper twice in one batch: merge before storing
+            seen = papers.get(record.paper.arxiv_id)
+            papers[record.paper.arxiv_id] = merge_paper(seen, record.paper) if seen else record.paper
+        result = self.store.upsert_papers(list(papers.values()))
+        duplicates = len(batch) - len(papers)
+        report.inserted += len(result.inserted_ids)
+        report.updated += result.updated
+        report.skipped += result.skipped + duplicates
+        entries = [r.feed_entry for r in batch if r.feed_entry is not None]
+        if entries:
+            report.feed_added += self.store.add_feed_entries(entries)
+        return list(result.inserted_ids)
+
+    # -- harvest -----------------------------------------------------------------------------------------
+
+    def harvest(self, sets: list[str] | None = None, progress: ProgressSink | None = None) -> ImportReport:
+        """Incremental OAI-PMH harvest of each set, resumable after a crash at any page."""
+        report = ImportReport()
+        for set_spec in sets or self.settings.harvest_set_list:
+            report.add(self._harvest_set(set_spec, progress or _NoProgress()))
+        return report
+
+    def _harvest_set(self, set_spec: str, progress: ProgressSink) -> ImportReport:
+        token_key, from_key = f"oai:{set_spec}:resumption_token", f"oai:{set_spec}:from"
+        started = self.clock.now().date()
+        from_text = self.store.get_state(from_key)
+        from_date = (
+            date.fromisoformat(from_text)
+            if from_text
+            else started - timedelta(days=self.settings.harvest_initial_days)
+        )
+        token = self.store.get_state(token_key)
+        if token:
+            log.info("harvest %s: resuming from a saved resumption token", set_spec)
+        report = ImportReport()
+        while True:
+            try:
+                page = self.arxiv.list_records(set_spec, None if token else from_date, token)
+            except BadResumptionToken:
+                log.warning("harvest %s: saved resumption token expired; restarting from %s", set_spec, from_date)
+                self.store.set_state(token_key, None)
+                token = None
+                continue
+            inserted = self._store_batch([ImportRecord(p) for p in page.papers], report)
+            report.rejected.extend(page.rejected)
+            self._auto_submit(inserted, page.papers)
+            progress.advance(len(page.papers))
+            token = page.resumption_token
+            # Saved after every page so a killed harvest resumes here instead of starting over.
+            self.store.set_state(token_key, token)
+            if not token:
+                break
+        # The next run asks for records changed since the day this one started (OAI `from` is inclusive).
+        self.store.set_state(from_key, started.isoformat())
+        log.info(
+            "harvest %s: %d new, %d updated, %d unchanged, %d rejected",
+            set_spec, report.inserted, report.updated, report.skipped, len(report.rejected),
+        )
+        return report
+
+    def _auto_submit(self, inserted_ids: list[str], papers: Iterable[Paper]) -> None:
+        wanted = set(self.settings.auto_submit_category_list)
+        if not wanted or not inserted_ids:
+            return
+        new = set(inserted_ids)
+        now = self.clock.now()
+        entries = [
+            FeedEntry(p.arxiv_id, now.date(), now, submitted_by=None, source="auto")
+            for p in papers
+            if p.arxiv_id in new and wanted.intersection(p.categories)
+        ]
+        if entries:
+            self.store.add_feed_entries(entries)
+
+    # -- feeds -------------------------------------------------------------------------------------------
+
+    def today(self) -> date:
+        return self.clock.now().date()
+
+    def latest_day(self) -> Period:
+        """The most recent day with papers on the feed (not in the future); today when the feed is empty."""
+        latest = self.store.latest_feed_date(on_or_before=self.today())
+        return period_containing("date", latest or self.today())
+
+    def feed(self, kind: PeriodKind, slug: str, page: int = 1) -> FeedPage:
+        """A day, week or month page; raises InvalidPeriod for malformed slugs or page numbers."""
+        return self.feed_for(parse_period(kind, slug), page)
+
+    def feed_for(self, period: Period, page: int = 1) -> FeedPage:
+        if page < 1:
+            raise InvalidInput("page numbers start at 1")
+        size = self.settings.page_size
+        items = self.store.feed_items(period.start, period.end, limit=size, offset=(page - 1) * size)
+        total = self.store.count_feed_items(period.start, period.end)
+        before, after = self.store.neighbour_feed_dates(period.start, period.end)
+        return FeedPage(
+            period=period,
+            items=items,
+            total=total,
+            page=page,
+            page_size=size,
+            previous=period_containing(period.kind, before) if before else None,
+            next=period_containing(period.kind, after) if after else None,
+        )

@@ -1,0 +1,48 @@
+"""How a paper seen again (another source, another version) is merged with the stored one; pure."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dailypapers.models import Paper
+
+_MERGED_FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "published",
+    "updated",
+    "categories",
+    "comment",
+    "journal_ref",
+    "doi",
+    "license",
+    "github_repo",
+    "project_page",
+)
+
+
+def is_newer(incoming: Paper, stored: Paper) -> bool:
+    """Versions decide when both sources state one; otherwise the later update date does."""
+    if incoming.version and stored.version and incoming.version != stored.version:
+        return incoming.version > stored.version
+    return incoming.last_changed > stored.last_changed
+
+
+def merge_paper(stored: Paper, incoming: Paper) -> Paper:
+    """The newer record wins field by field; the other fills what it leaves empty; nothing is lost.
+
+    Sources differ in what they carry (the metadata snapshot has versions and DOIs, Hugging Face has code
+    links), so a merge must never blank a field just because the newer source does not know it.
+    """
+    primary, fallback = (incoming, stored) if is_newer(incoming, stored) else (stored, incoming)
+    values = {}
+    for name in _MERGED_FIELDS:
+        value = getattr(primary, name)
+        values[name] = value if value not in (None, "", ()) else getattr(fallback, name)
+    return dataclasses.replace(
+        stored,
+        **values,
+        version=max(stored.version, incoming.version),
+        imported_upvotes=max(stored.imported_upvotes, incoming.imported_upvotes),
+    )

@@ -1,0 +1,117 @@
+"""Domain values of dailypapers: frozen dataclasses only, no I/O and no framework imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
+ARXIV_PDF_URL = "https://arxiv.org/pdf/{}"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """An arXiv paper as the hub knows it; `version` 0 means no source told us the version."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    published: datetime
+    version: int = 0
+    updated: datetime | None = None
+    categories: tuple[str, ...] = ()  # primary category first
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    github_repo: str | None = None
+    project_page: str | None = None
+    imported_upvotes: int = 0  # counts mirrored from another hub (Hugging Face); community votes come on top
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+    @property
+    def abs_url(self) -> str:
+        return ARXIV_ABS_URL.format(self.arxiv_id)
+
+    @property
+    def pdf_url(self) -> str:
+        return ARXIV_PDF_URL.format(self.arxiv_id)
+
+    @property
+    def last_changed(self) -> datetime:
+        return self.updated or self.published
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """A paper's place on the daily feed: it is on a day's page because it was submitted that day."""
+
+    arxiv_id: str
+    feed_date: date
+    submitted_at: datetime
+    submitted_by: str | None = None  # a user name; None for automatic submissions
+    source: str = "user"  # "user", "auto" (category rule), "import" (mirrored from another hub)
+    imported_comments: int = 0
+    organization: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One card of a feed page: the entry, its paper and the upvotes shown."""
+
+    entry: FeedEntry
+    paper: Paper
+    upvotes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """What one line of an import file becomes: a paper, and for daily-feed formats its feed entry."""
+
+    paper: Paper
+    feed_entry: FeedEntry | None = None
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """Tally of an import or harvest run; `rejected` holds (line number or record id, reason)."""
+
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    feed_added: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return self.inserted + self.updated + self.skipped + len(self.rejected)
+
+    def add(self, other: ImportReport) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.skipped += other.skipped
+        self.feed_added += other.feed_added
+        self.rejected.extend(other.rejected)
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What a batch upsert did; `inserted_ids` lets callers act on papers that are new to the hub."""
+
+    inserted_ids: tuple[str, ...] = ()
+    updated: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HarvestPage:
+    """One OAI-PMH ListRecords response, parsed."""
+
+    papers: tuple[Paper, ...]
+    resumption_token: str | None
+    rejected: tuple[tuple[str, str], ...] = ()
+    complete_list_size: int | None = None

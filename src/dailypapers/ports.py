@@ -1,0 +1,74 @@
+"""Protocols the Hub depends on; adapters implement them, and each says what it may raise."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from dailypapers.models import FeedEntry, FeedItem, HarvestPage, Paper, UpsertResult
+
+
+class Store(Protocol):
+    """Durable records of the hub. Any method can raise StorageError."""
+
+    def upsert_papers(self, papers: Sequence[Paper]) -> UpsertResult:
+        """Insert new papers, merge known ones (see merging.merge_paper); never deletes."""
+        ...
+
+    def get_paper(self, arxiv_id: str) -> Paper | None: ...
+
+    def get_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]: ...
+
+    def count_papers(self) -> int: ...
+
+    def add_feed_entries(self, entries: Sequence[FeedEntry]) -> int:
+        """Put papers on the feed; a paper already on the feed keeps its entry. Returns how many were added."""
+        ...
+
+    def get_feed_entry(self, arxiv_id: str) -> FeedEntry | None: ...
+
+    def feed_items(self, start: date, end: date, *, limit: int, offset: int = 0) -> list[FeedItem]:
+        """Entries with feed_date in [start, end], most upvoted first, then earliest submitted."""
+        ...
+
+    def count_feed_items(self, start: date, end: date) -> int: ...
+
+    def latest_feed_date(self, on_or_before: date | None = None) -> date | None: ...
+
+    def neighbour_feed_dates(self, start: date, end: date) -> tuple[date | None, date | None]:
+        """The nearest feed dates with entries before `start` and after `end`."""
+        ...
+
+    def get_state(self, key: str) -> str | None:
+        """Small durable job state (harvest resumption tokens, last datestamps)."""
+        ...
+
+    def set_state(self, key: str, value: str | None) -> None:
+        """Store or (with None) clear a state value."""
+        ...
+
+
+class ArxivSource(Protocol):
+    """arXiv's OAI-PMH and query API. Raises SourceUnavailable, BadResumptionToken or SourceError."""
+
+    def list_records(
+        self, set_spec: str, from_date: date | None, resumption_token: str | None
+    ) -> HarvestPage: ...
+
+    def fetch(self, arxiv_id: str) -> Paper | None:
+        """The latest version of one paper, or None when arXiv does not know the id."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class ProgressSink(Protocol):
+    """Told how far a long job (import, harvest) got; the CLI shows a bar, the worker logs."""
+
+    def advance(self, amount: int) -> None: ...
+

@@ -1,0 +1,17 @@
+"""make_hub(settings): the one place that chooses adapters for the ports."""
+
+from __future__ import annotations
+
+from dailypapers.adapters.arxiv import ArxivClient
+from dailypapers.adapters.clock import SystemClock
+from dailypapers.adapters.sql.engine import create_engine
+from dailypapers.adapters.sql.store import SqlStore
+from dailypapers.hub import Hub
+from dailypapers.ports import ArxivSource, Clock
+from dailypapers.settings import Settings
+
+
+def make_hub(settings: Settings, *, arxiv: ArxivSource | None = None, clock: Clock | None = None) -> Hub:
+    """Build a Hub from settings; tests pass `arxiv` / `clock` to replace those edges."""
+    store = SqlStore(create_engine(settings.database_url))
+    return Hub(settings, store, arxiv or ArxivClient(settings), clock or SystemClock())

@@ -1,0 +1,89 @@
+"""Shared fixtures: a migrated database per test (copied from one migrated template), hubs, and a network guard."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dailypapers.adapters.clock import FixedClock
+from dailypapers.adapters.sql.engine import create_engine
+from dailypapers.adapters.sql.migrate import upgrade
+from dailypapers.adapters.sql.store import SqlStore
+from dailypapers.hub import Hub
+from dailypapers.settings import Settings
+from dailypapers.wiring import make_hub
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+NOW = datetime(2026, 8, 21, 12, 0, tzinfo=UTC)
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    """Tests talk to 127.0.0.1 only: an accidental call to the internet fails loudly instead of hanging."""
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            raise ConnectionRefusedError(f"test tried to reach {host!r}; only 127.0.0.1 is allowed in tests")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def database_url(_template_db: Path, tmp_path: Path) -> str:
+    """A freshly migrated SQLite database for one test."""
+    path = tmp_path / "hub.db"
+    shutil.copyfile(_template_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, arxiv_min_interval_seconds=0.0, harvest_sets="cs")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[SqlStore]:
+    engine = create_engine(database_url)
+    yield SqlStore(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def hub(settings: Settings, clock: FixedClock) -> Iterator[Hub]:
+    hub = make_hub(settings, clock=clock)
+    yield hub
+    hub.store.engine.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"reference data not found at {SHARED_DATA} (it lives beside the project, in ../shared/data)")
+    return SHARED_DATA

@@ -42,7 +42,7 @@ def parse_arxiv_ref(text: str) -> ArxivRef:
             raise InvalidArxivId(f"{arxiv_id!r} is not an arXiv id: month {month:02d} does not exist")
     version = match.group("version")
     if version is not None and int(version) < 1:
-        raise InvalidArxivId(f"{text.strip()[:80]!r} has version 0; arXiv versions start at v1")
+        raise InvalidArxivId(f"{text.strip()[:80]!r} is not an arXiv id: versions start at v1")
     return ArxivRef(arxiv_id, int(version) if version else None)
 
 

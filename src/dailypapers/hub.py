@@ -141,9 +141,7 @@ class Hub:
         started = self.clock.now().date()
         from_text = self.store.get_state(from_key)
         from_date = (
-            date.fromisoformat(from_text)
-            if from_text
-            else started - timedelta(days=self.settings.harvest_initial_days)
+            date.fromisoformat(from_text) if from_text else started - timedelta(days=self.settings.harvest_initial_days)
         )
         token = self.store.get_state(token_key)
         if token:
@@ -170,7 +168,11 @@ class Hub:
         self.store.set_state(from_key, started.isoformat())
         log.info(
             "harvest %s: %d new, %d updated, %d unchanged, %d rejected",
-            set_spec, report.inserted, report.updated, report.skipped, len(report.rejected),
+            set_spec,
+            report.inserted,
+            report.updated,
+            report.skipped,
+            len(report.rejected),
         )
         return report
 

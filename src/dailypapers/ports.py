@@ -52,9 +52,7 @@ class Store(Protocol):
 class ArxivSource(Protocol):
     """arXiv's OAI-PMH and query API. Raises SourceUnavailable, BadResumptionToken or SourceError."""
 
-    def list_records(
-        self, set_spec: str, from_date: date | None, resumption_token: str | None
-    ) -> HarvestPage: ...
+    def list_records(self, set_spec: str, from_date: date | None, resumption_token: str | None) -> HarvestPage: ...
 
     def fetch(self, arxiv_id: str) -> Paper | None:
         """The latest version of one paper, or None when arXiv does not know the id."""
@@ -71,4 +69,3 @@ class ProgressSink(Protocol):
     """Told how far a long job (import, harvest) got; the CLI shows a bar, the worker logs."""
 
     def advance(self, amount: int) -> None: ...
-

@@ -16,7 +16,7 @@ ENV_PREFIX = "DAILYPAPERS_"
 CONFIG_ENV = "DAILYPAPERS_CONFIG"
 
 
-def _setting(default: Any, help: str) -> Any:  # noqa: A002 - `help` reads best in the declarations below
+def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dailypapers.adapters.arxiv import ArxivClient
 from dailypapers.adapters.clock import SystemClock
 from dailypapers.adapters.sql.engine import create_engine
+from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.hub import Hub
 from dailypapers.ports import ArxivSource, Clock
@@ -15,3 +16,20 @@ def make_hub(settings: Settings, *, arxiv: ArxivSource | None = None, clock: Clo
     """Build a Hub from settings; tests pass `arxiv` / `clock` to replace those edges."""
     store = SqlStore(create_engine(settings.database_url))
     return Hub(settings, store, arxiv or ArxivClient(settings), clock or SystemClock())
+
+
+def migrate_database(settings: Settings) -> None:
+    """Bring the configured database to the newest schema."""
+    engine = create_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def database_is_current(settings: Settings) -> bool:
+    engine = create_engine(settings.database_url)
+    try:
+        return not pending_revisions(engine)
+    finally:
+        engine.dispose()

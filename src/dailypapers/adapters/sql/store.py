@@ -77,10 +77,8 @@ class SqlStore:
             if inserts:
                 conn.execute(papers.insert(), inserts)
             if updates:
-                values = {c: sa.bindparam(c) for c in updates[0] if c not in ("b_id", "arxiv_id")}
-                conn.execute(
-                    papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id")).values(values), updates
-                )
+                values: dict[str, Any] = {c: sa.bindparam(c) for c in updates[0] if c not in ("b_id", "arxiv_id")}
+                conn.execute(papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id")).values(values), updates)
         return UpsertResult(tuple(row["arxiv_id"] for row in inserts), len(updates), skipped)
 
     def _papers_by_id(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
@@ -151,7 +149,8 @@ class SqlStore:
         if on_or_before is not None:
             query = query.where(feed_entries.c.feed_date <= on_or_before)
         with self.engine.connect() as conn:
-            return conn.scalar(query)
+            latest: date | None = conn.scalar(query)
+        return latest
 
     @_storage_errors
     def neighbour_feed_dates(self, start: date, end: date) -> tuple[date | None, date | None]:

@@ -1,0 +1,191 @@
+"""The `dailypapers` command line: parses input, calls the Hub, prints results; exit code 1 on failure."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from tqdm import tqdm
+
+from dailypapers import __version__
+from dailypapers.adapters.files import file_size, read_lines
+from dailypapers.errors import DailyPapersError
+from dailypapers.hub import Hub
+from dailypapers.models import ImportReport
+from dailypapers.records import FORMATS
+from dailypapers.settings import Settings, load_settings
+from dailypapers.wiring import database_is_current, make_hub, migrate_database
+
+app = typer.Typer(
+    name="dailypapers",
+    help="A self-hostable research-papers hub. Settings come from DAILYPAPERS_* variables (see README).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+MAX_REJECTIONS_SHOWN = 20
+
+
+class _State:
+    settings: Settings
+
+
+state = _State()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(1)
+
+
+def _hub() -> Hub:
+    return make_hub(state.settings)
+
+
+def _check_migrated() -> None:
+    if not database_is_current(state.settings):
+        raise _fail("the database schema is not up to date; run `dailypapers migrate` first")
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(
+        level=state.settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.callback()
+def main_options(
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (overrides DAILYPAPERS_DATABASE_URL).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML settings file (overrides DAILYPAPERS_CONFIG).")
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"dailypapers {__version__}")
+        raise typer.Exit(0)
+    try:
+        state.settings = load_settings(config_file=config).with_overrides(database_url=db)
+    except DailyPapersError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (safe to run at every start)."""
+    migrate_database(state.settings)
+    typer.echo(f"database at {state.settings.database_url} is up to date")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="JSON-lines file, plain or .gz.", exists=True, dir_okay=False)],
+    format: Annotated[
+        str | None, typer.Option("--format", help=f"One of {', '.join(FORMATS)}; detected when omitted.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Import papers (and, for hf-daily files, feed entries) from a file; exit 1 if any line was rejected."""
+    if format is not None and format not in FORMATS:
+        raise _fail(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    _check_migrated()
+    hub = _hub()
+    with tqdm(
+        total=file_size(path), unit="B", unit_scale=True, desc=path.name, disable=not progress, file=sys.stderr
+    ) as bar:
+        report = hub.import_lines(read_lines(path, on_bytes=bar.update), format)
+    _print_report(report)
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+def _print_report(report: ImportReport) -> None:
+    typer.echo(
+        f"inserted {report.inserted}, updated {report.updated}, skipped {report.skipped}, "
+        f"rejected {len(report.rejected)}; {report.feed_added} added to the daily feed"
+    )
+    for where, reason in report.rejected[:MAX_REJECTIONS_SHOWN]:
+        typer.echo(f"  rejected {where}: {reason}", err=True)
+    if len(report.rejected) > MAX_REJECTIONS_SHOWN:
+        typer.echo(f"  … and {len(report.rejected) - MAX_REJECTIONS_SHOWN} more", err=True)
+
+
+@app.command()
+def harvest(
+    set_spec: Annotated[
+        list[str] | None, typer.Option("--set", help="OAI-PMH set(s); default DAILYPAPERS_HARVEST_SETS.")
+    ] = None,
+) -> None:
+    """Harvest new and changed papers from arXiv OAI-PMH (resumes an interrupted harvest)."""
+    _setup_logging()
+    _check_migrated()
+    hub = _hub()
+
+    class _Bar:
+        def __init__(self, bar: Any) -> None:
+            self.bar = bar
+
+        def advance(self, amount: int) -> None:
+            self.bar.update(amount)
+
+    with tqdm(unit=" papers", desc="harvest", file=sys.stderr) as bar:
+        report = hub.harvest(set_spec or None, progress=_Bar(bar))
+    _print_report(report)
+
+
+@app.command()
+def fetch(
+    arxiv_id: Annotated[str, typer.Argument(help="arXiv id or URL, e.g. 2405.15738 or …/abs/2405.15738v2")],
+) -> None:
+    """Fetch one paper from the arXiv API and store it."""
+    _check_migrated()
+    hub = _hub()
+    paper = hub.fetch_paper(arxiv_id)
+    typer.echo(f"{paper.arxiv_id}v{paper.version}: {paper.title}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the web pages (run `dailypapers worker` beside it for harvesting)."""
+    import uvicorn
+
+    from dailypapers.web.app import create_app
+
+    _setup_logging()
+    _check_migrated()
+    hub = _hub()
+    uvicorn.run(create_app(hub), host=host, port=port, log_level=state.settings.log_level.lower())
+
+
+@app.command()
+def worker() -> None:
+    """Run background jobs (the scheduled arXiv harvest) until interrupted."""
+    from dailypapers.worker import Worker
+
+    _setup_logging()
+    _check_migrated()
+    hub = _hub()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    Worker(hub, stop).run_forever()
+
+
+def main() -> None:
+    """Console entry point: domain errors become one line on stderr and exit code 1, never a traceback."""
+    try:
+        app()
+    except DailyPapersError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(1)

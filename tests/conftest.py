@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from dailypapers.adapters.clock import FixedClock
 from dailypapers.adapters.sql.engine import create_engine
@@ -68,9 +70,37 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
+@pytest.fixture(scope="session")
+def _postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """PostgreSQL 16 from the pgserver wheel, with a migrated template database; yields its URL template."""
+    pgserver = pytest.importorskip("pgserver", reason="pgserver is not installed (pip install -e '.[dev]')")
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    server.psql("CREATE DATABASE dp_template;")
+    base = make_url(server.get_uri())
+    engine = create_engine(base.set(database="dp_template").render_as_string(hide_password=False))
+    upgrade(engine)
+    engine.dispose()
+    yield base.render_as_string(hide_password=False)
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, database_url: str) -> str:
+    """A migrated database of each backend; the storage contract suite runs once per backend."""
+    if request.param == "sqlite":
+        return database_url
+    base = request.getfixturevalue("_postgres")
+    name = f"dp_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE dp_template")
+    admin.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture
-def store(database_url: str) -> Iterator[SqlStore]:
-    engine = create_engine(database_url)
+def store(store_url: str) -> Iterator[SqlStore]:
+    engine = create_engine(store_url)
     yield SqlStore(engine)
     engine.dispose()
 

@@ -51,9 +51,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("imported_comments", sa.Integer, server_default="0", nullable=False),
         sa.Column("organization", sa.String(255), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["arxiv_id"], ["papers.arxiv_id"], name="fk_feed_entries_arxiv_id_papers"
-        ),
+        sa.ForeignKeyConstraint(["arxiv_id"], ["papers.arxiv_id"], name="fk_feed_entries_arxiv_id_papers"),
         sa.PrimaryKeyConstraint("id", name="pk_feed_entries"),
         sa.UniqueConstraint("arxiv_id", name="uq_feed_entries_arxiv_id"),
     )

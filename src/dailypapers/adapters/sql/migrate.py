@@ -34,3 +34,11 @@ def pending_revisions(engine: sa.Engine) -> bool:
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     return current != head
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Step the schema back (operators rolling back a release; the tests prove every migration reverses)."""
+    config = alembic_config(engine)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)

@@ -13,7 +13,7 @@ import orjson
 from dailypapers.arxiv_ids import parse_arxiv_ref
 from dailypapers.errors import BadResumptionToken, InvalidInput, PaperNotFound
 from dailypapers.merging import merge_paper
-from dailypapers.models import FeedEntry, FeedItem, ImportRecord, ImportReport, Paper
+from dailypapers.models import FeedEntry, FeedItem, FeedQuery, ImportRecord, ImportReport, Paper
 from dailypapers.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.ports import ArxivSource, Clock, ProgressSink, Store
 from dailypapers.records import FormatName, detect_format, parse_record
@@ -208,8 +208,9 @@ class Hub:
         if page < 1:
             raise InvalidInput("page numbers start at 1")
         size = self.settings.page_size
-        items = self.store.feed_items(period.start, period.end, limit=size, offset=(page - 1) * size)
-        total = self.store.count_feed_items(period.start, period.end)
+        query = FeedQuery(period.start, period.end)
+        items = self.store.feed_items(query, limit=size, offset=(page - 1) * size)
+        total = self.store.count_feed_items(query)
         before, after = self.store.neighbour_feed_dates(period.start, period.end)
         return FeedPage(
             period=period,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
 ARXIV_PDF_URL = "https://arxiv.org/pdf/{}"
@@ -66,6 +67,22 @@ class FeedItem:
     entry: FeedEntry
     paper: Paper
     upvotes: int
+
+
+FeedOrder = Literal["upvotes", "recent"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedQuery:
+    """Which feed entries to list: a date span (open ends allowed), optionally one submitter's, in an order.
+
+    `upvotes`: most upvoted first, then earliest submitted; `recent`: latest submitted first.
+    """
+
+    start: date | None = None
+    end: date | None = None
+    submitter: str | None = None
+    order: FeedOrder = "upvotes"
 
 
 @dataclass(frozen=True, slots=True)

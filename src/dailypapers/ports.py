@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from dailypapers.models import FeedEntry, FeedItem, HarvestPage, Paper, UpsertResult
+from dailypapers.models import FeedEntry, FeedItem, FeedQuery, HarvestPage, Paper, UpsertResult
 
 
 class Store(Protocol):
@@ -28,11 +28,15 @@ class Store(Protocol):
 
     def get_feed_entry(self, arxiv_id: str) -> FeedEntry | None: ...
 
-    def feed_items(self, start: date, end: date, *, limit: int, offset: int = 0) -> list[FeedItem]:
-        """Entries with feed_date in [start, end], most upvoted first, then earliest submitted."""
+    def feed_items(self, query: FeedQuery, *, limit: int, offset: int = 0) -> list[FeedItem]:
+        """Feed entries matching the query, in its order (see FeedQuery)."""
         ...
 
-    def count_feed_items(self, start: date, end: date) -> int: ...
+    def count_feed_items(self, query: FeedQuery) -> int: ...
+
+    def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
+        """All papers, newest published first (ties by id, descending); `after` is the last (published, id) seen."""
+        ...
 
     def latest_feed_date(self, on_or_before: date | None = None) -> date | None: ...
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.cli import app
+from dailypapers.models import FeedQuery
 
 runner = CliRunner()
 
@@ -91,7 +92,7 @@ def test_hf_daily_import_fills_the_feed(database_url: str, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert "3 added to the daily feed" in result.output
     store = stored(database_url)
-    items = store.feed_items(date(2024, 8, 2), date(2024, 8, 2), limit=10)
+    items = store.feed_items(FeedQuery(date(2024, 8, 2), date(2024, 8, 2)), limit=10)
     assert [(i.paper.arxiv_id, i.upvotes, i.entry.submitted_by) for i in items] == [
         ("2408.00002", 30, None),
         ("2408.00001", 3, "someone"),
@@ -127,6 +128,6 @@ def test_reference_files_import_cleanly(database_url: str, shared_data: Path) ->
     assert result.exit_code == 0, result.output
     assert "rejected 0" in result.output
     store = stored(database_url)
-    items = store.feed_items(date(2026, 8, 20), date(2026, 8, 20), limit=100)
+    items = store.feed_items(FeedQuery(date(2026, 8, 20), date(2026, 8, 20)), limit=100)
     assert len(items) >= 5
     assert [i.upvotes for i in items] == sorted((i.upvotes for i in items), reverse=True)

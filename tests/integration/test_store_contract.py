@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.models import FeedEntry, Paper
+from dailypapers.models import FeedEntry, FeedQuery, Paper
 
 
 def make_paper(n: int, **changes: object) -> Paper:
@@ -79,15 +79,15 @@ def test_feed_items_order_range_and_paging(store: SqlStore) -> None:
     store.add_feed_entries(
         [entry(1, day, 30), entry(2, day, 40), entry(3, day, 10), entry(4, day, 0), entry(5, day + timedelta(days=9))]
     )
-    items = store.feed_items(day, day, limit=10)
+    items = store.feed_items(FeedQuery(day, day), limit=10)
     # most upvoted first; equal upvotes: earlier submission first
     assert [i.paper.arxiv_id[-1] for i in items] == ["2", "3", "1", "4"]
     assert [i.upvotes for i in items] == [9, 5, 5, 1]
     assert items[0].entry.submitted_by == "user2"
-    assert [i.paper.arxiv_id[-1] for i in store.feed_items(day, day, limit=2, offset=2)] == ["1", "4"]
-    assert store.count_feed_items(day, day) == 4
-    assert store.count_feed_items(day, day + timedelta(days=30)) == 5
-    assert store.feed_items(day + timedelta(days=1), day + timedelta(days=8), limit=10) == []
+    assert [i.paper.arxiv_id[-1] for i in store.feed_items(FeedQuery(day, day), limit=2, offset=2)] == ["1", "4"]
+    assert store.count_feed_items(FeedQuery(day, day)) == 4
+    assert store.count_feed_items(FeedQuery(day, day + timedelta(days=30))) == 5
+    assert store.feed_items(FeedQuery(day + timedelta(days=1), day + timedelta(days=8)), limit=10) == []
 
 
 def test_latest_and_neighbour_feed_dates(store: SqlStore) -> None:
@@ -109,3 +109,27 @@ def test_job_state(store: SqlStore) -> None:
     assert store.get_state("oai:cs:resumption_token") == "abc|2001"
     store.set_state("oai:cs:resumption_token", None)
     assert store.get_state("oai:cs:resumption_token") is None
+
+
+def test_feed_by_submitter_and_most_recent_first(store: SqlStore) -> None:
+    day = date(2024, 8, 2)
+    store.upsert_papers([make_paper(n) for n in range(1, 5)])
+    store.add_feed_entries([entry(1, day, 5), entry(2, day, 1, submitted_by="ak"), entry(3, day, 9, submitted_by="ak")])
+    store.add_feed_entries([entry(4, day + timedelta(days=1), submitted_by="ak")])
+    recent = store.feed_items(FeedQuery(submitter="ak", order="recent"), limit=10)
+    assert [i.paper.arxiv_id[-1] for i in recent] == ["4", "3", "2"]
+    assert store.count_feed_items(FeedQuery(submitter="ak")) == 3
+    assert store.count_feed_items(FeedQuery(end=day)) == 3
+    assert store.feed_items(FeedQuery(submitter="nobody"), limit=10) == []
+
+
+def test_list_papers_pages_by_cursor(store: SqlStore) -> None:
+    store.upsert_papers([make_paper(n, published=datetime(2024, 8, 1 + n % 3, tzinfo=UTC)) for n in range(7)])
+    seen: list[str] = []
+    after = None
+    while page := store.list_papers(limit=3, after=after):
+        seen += [p.arxiv_id for p in page]
+        after = (page[-1].published, page[-1].arxiv_id)
+    assert len(seen) == len(set(seen)) == 7
+    published = [store.get_paper(i).published for i in seen]  # type: ignore[union-attr]
+    assert published == sorted(published, reverse=True)

@@ -14,7 +14,7 @@ from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_fr
 from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
 from dailypapers.errors import StorageError
 from dailypapers.merging import merge_paper
-from dailypapers.models import FeedEntry, FeedItem, Paper, UpsertResult
+from dailypapers.models import FeedEntry, FeedItem, FeedQuery, Paper, UpsertResult
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -123,25 +123,48 @@ class SqlStore:
             row = conn.execute(sa.select(feed_entries).where(feed_entries.c.arxiv_id == arxiv_id)).first()
         return entry_from_row(row) if row else None
 
+    @staticmethod
+    def _feed_filters(query: FeedQuery) -> list[sa.ColumnElement[bool]]:
+        filters = []
+        if query.start is not None:
+            filters.append(feed_entries.c.feed_date >= query.start)
+        if query.end is not None:
+            filters.append(feed_entries.c.feed_date <= query.end)
+        if query.submitter is not None:
+            filters.append(feed_entries.c.submitted_by == query.submitter)
+        return filters
+
     @_storage_errors
-    def feed_items(self, start: date, end: date, *, limit: int, offset: int = 0) -> list[FeedItem]:
-        query = (
+    def feed_items(self, query: FeedQuery, *, limit: int, offset: int = 0) -> list[FeedItem]:
+        if query.order == "recent":
+            order = [feed_entries.c.submitted_at.desc(), feed_entries.c.id.desc()]
+        else:
+            order = [UPVOTES.desc(), feed_entries.c.submitted_at, feed_entries.c.id]
+        select = (
             sa.select(feed_entries, *[c for c in papers.c if c.name != "arxiv_id"], UPVOTES)
             .join(papers, papers.c.arxiv_id == feed_entries.c.arxiv_id)
-            .where(feed_entries.c.feed_date.between(start, end))
-            .order_by(UPVOTES.desc(), feed_entries.c.submitted_at, feed_entries.c.id)
+            .where(*self._feed_filters(query))
+            .order_by(*order)
             .limit(limit)
             .offset(offset)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(select).all()
         return [FeedItem(entry_from_row(r), paper_from_row(r), r.upvotes) for r in rows]
 
     @_storage_errors
-    def count_feed_items(self, start: date, end: date) -> int:
-        query = sa.select(sa.func.count()).where(feed_entries.c.feed_date.between(start, end))
+    def count_feed_items(self, query: FeedQuery) -> int:
+        select = sa.select(sa.func.count()).select_from(feed_entries).where(*self._feed_filters(query))
         with self.engine.connect() as conn:
-            return conn.scalar(query) or 0
+            return conn.scalar(select) or 0
+
+    @_storage_errors
+    def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
+        select = sa.select(papers).order_by(papers.c.published.desc(), papers.c.arxiv_id.desc()).limit(limit)
+        if after is not None:
+            select = select.where(sa.tuple_(papers.c.published, papers.c.arxiv_id) < sa.tuple_(*after))
+        with self.engine.connect() as conn:
+            return [paper_from_row(row) for row in conn.execute(select)]
 
     @_storage_errors
     def latest_feed_date(self, on_or_before: date | None = None) -> date | None:

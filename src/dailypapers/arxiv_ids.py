@@ -35,11 +35,9 @@ def parse_arxiv_ref(text: str) -> ArxivRef:
     match = _ID_RE.match(candidate)
     if not match:
         raise InvalidArxivId(f"{text.strip()[:80]!r} is not an arXiv id (expected e.g. 2405.15738 or hep-th/9901001)")
+    # Only the shape is checked: an id of the right shape that arXiv never issued (9999.99999) is a
+    # "not found", which is what users expect from a URL, not a "malformed input".
     arxiv_id = match.group("new") or match.group("old")
-    if match.group("new"):
-        month = int(arxiv_id[2:4])
-        if not 1 <= month <= 12:
-            raise InvalidArxivId(f"{arxiv_id!r} is not an arXiv id: month {month:02d} does not exist")
     version = match.group("version")
     if version is not None and int(version) < 1:
         raise InvalidArxivId(f"{text.strip()[:80]!r} is not an arXiv id: versions start at v1")

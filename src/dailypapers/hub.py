@@ -138,21 +138,30 @@ class Hub:
 
     def _harvest_set(self, set_spec: str, progress: ProgressSink) -> ImportReport:
         token_key, from_key = f"oai:{set_spec}:resumption_token", f"oai:{set_spec}:from"
-        started = self.clock.now().date()
+        # The date the current list was started: a resumed list finishes the run that began then, so the next
+        # incremental run must start from that day, not from the day of the resume.
+        list_started_key = f"oai:{set_spec}:list_started"
         from_text = self.store.get_state(from_key)
         from_date = (
-            date.fromisoformat(from_text) if from_text else started - timedelta(days=self.settings.harvest_initial_days)
+            date.fromisoformat(from_text)
+            if from_text
+            else self.today() - timedelta(days=self.settings.harvest_initial_days)
         )
         token = self.store.get_state(token_key)
         if token:
             log.info("harvest %s: resuming from a saved resumption token", set_spec)
+        else:
+            self.store.set_state(list_started_key, self.today().isoformat())
         report = ImportReport()
         while True:
             try:
                 page = self.arxiv.list_records(set_spec, None if token else from_date, token)
             except BadResumptionToken:
+                if token is None:
+                    raise  # not about a saved token: retrying would loop forever
                 log.warning("harvest %s: saved resumption token expired; restarting from %s", set_spec, from_date)
                 self.store.set_state(token_key, None)
+                self.store.set_state(list_started_key, self.today().isoformat())
                 token = None
                 continue
             inserted = self._store_batch([ImportRecord(p) for p in page.papers], report)
@@ -164,8 +173,8 @@ class Hub:
             self.store.set_state(token_key, token)
             if not token:
                 break
-        # The next run asks for records changed since the day this one started (OAI `from` is inclusive).
-        self.store.set_state(from_key, started.isoformat())
+        # The next run asks for records changed since the day this list began (OAI `from` is inclusive).
+        self.store.set_state(from_key, self.store.get_state(list_started_key) or self.today().isoformat())
         log.info(
             "harvest %s: %d new, %d updated, %d unchanged, %d rejected",
             set_spec,

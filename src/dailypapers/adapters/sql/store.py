@@ -136,6 +136,7 @@ class SqlStore:
 
     @_storage_errors
     def feed_items(self, query: FeedQuery, *, limit: int, offset: int = 0) -> list[FeedItem]:
+        order: list[sa.ColumnElement[Any]]
         if query.order == "recent":
             order = [feed_entries.c.submitted_at.desc(), feed_entries.c.id.desc()]
         else:

@@ -1,0 +1,77 @@
+"""create_app(hub): builds the FastAPI app; the one place where domain errors become HTTP statuses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dailypapers import __version__
+from dailypapers.errors import DailyPapersError, InvalidInput, NotFound, PaperNotFound
+from dailypapers.hub import Hub
+from dailypapers.web import pages
+from dailypapers.web.security import SecurityHeadersMiddleware
+from dailypapers.web.templating import make_templates, render
+
+STATIC_DIR = Path(__file__).parent / "static"
+API_PREFIX = "/api/"
+
+_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
+
+
+def create_app(hub: Hub) -> FastAPI:
+    """A web app serving `hub`; build one per process (the CLI hands it to uvicorn)."""
+    app = FastAPI(title=hub.settings.site_name, version=__version__)
+    app.state.hub = hub
+    app.state.templates = make_templates()
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages.router)
+    app.add_exception_handler(InvalidInput, _domain_error(400))
+    app.add_exception_handler(NotFound, _domain_error(404))
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP would block.
+    app.add_middleware(SecurityHeadersMiddleware, csp_exempt=[p for p in (app.docs_url, app.redoc_url) if p])
+    return app
+
+
+def error_code(exc: Exception) -> str:
+    """`InvalidPeriod` → `invalid_period`: the machine-readable code of a domain error in JSON bodies."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+
+
+def _domain_error(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DailyPapersError)
+        if request.url.path.startswith(API_PREFIX):
+            return _json_error(status, error_code(exc), str(exc))
+        if isinstance(exc, PaperNotFound):
+            return render(request, "paper_missing.html", {"title": "Paper not here yet", "arxiv_id": exc.arxiv_id}, 404)
+        return _error_page(request, status, str(exc))
+
+    return handler
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (unknown path, wrong method) get the same page or JSON shape as domain errors."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith(API_PREFIX):
+        code = _TITLES.get(exc.status_code, "error").lower().replace(" ", "_")
+        return _json_error(exc.status_code, code, str(exc.detail), exc.headers)
+    message = "There is no page at this address." if exc.status_code == 404 else str(exc.detail)
+    response = _error_page(request, exc.status_code, message)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+def _json_error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    title = _TITLES.get(status, "Error")
+    return render(request, "error.html", {"title": title, "status": status, "message": message}, status)

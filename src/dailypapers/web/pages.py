@@ -1,0 +1,150 @@
+"""Server-rendered HTML pages: each view asks the Hub, builds a plain context dict, and renders a template.
+
+Views raise the domain's errors (InvalidInput, NotFound); app.py turns them into 400 / 404 pages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dailypapers.arxiv_ids import parse_arxiv_ref
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.hub import FeedPage, Hub
+from dailypapers.models import Paper
+from dailypapers.periods import Period, PeriodKind, period_containing
+from dailypapers.web import present
+from dailypapers.web.templating import render
+
+MAX_PAGE = 100_000  # far past any real feed; bounds the OFFSET a crafted URL can ask the database for
+_PAGE_RE = re.compile(r"^\d{1,6}$")
+
+# HTML pages stay out of the OpenAPI schema, which documents the JSON API.
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+# -- feeds -------------------------------------------------------------------------------------------------
+
+
+@router.get("/", name="home")
+def home(request: Request, hub: HubDep, p: str | None = None) -> Response:
+    """The latest day with papers, rendered like its /date/ page."""
+    feed = hub.feed_for(hub.latest_day(), parse_page(p))
+    return render(request, "feed.html", feed_context(feed, hub, is_home=True))
+
+
+@router.get("/date/{slug}", name="day")
+def day(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
+    return _feed_response(request, hub, "date", slug, p)
+
+
+@router.get("/week/{slug}", name="week")
+def week(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
+    return _feed_response(request, hub, "week", slug, p)
+
+
+@router.get("/month/{slug}", name="month")
+def month(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
+    return _feed_response(request, hub, "month", slug, p)
+
+
+@router.get("/week", name="latest_week")
+def latest_week(hub: HubDep) -> Response:
+    """The week of the latest day with papers: the nav's "Weekly" link, as a shareable URL."""
+    return RedirectResponse(present.period_url(period_containing("week", hub.latest_day().start)))
+
+
+@router.get("/month", name="latest_month")
+def latest_month(hub: HubDep) -> Response:
+    return RedirectResponse(present.period_url(period_containing("month", hub.latest_day().start)))
+
+
+def _feed_response(request: Request, hub: Hub, kind: PeriodKind, slug: str, p: str | None) -> Response:
+    feed = hub.feed(kind, slug, parse_page(p))
+    return render(request, "feed.html", feed_context(feed, hub))
+
+
+def parse_page(raw: str | None) -> int:
+    """The `?p=` page number; anything but 1…MAX_PAGE is InvalidInput with a message saying so."""
+    if raw is None or raw == "":
+        return 1
+    if not _PAGE_RE.match(raw) or not 1 <= int(raw) <= MAX_PAGE:
+        raise InvalidInput(f"page {raw[:20]!r} is not a page number; use ?p=1, ?p=2, … up to {MAX_PAGE}")
+    return int(raw)
+
+
+def feed_context(feed: FeedPage, hub: Hub, *, is_home: bool = False) -> dict[str, Any]:
+    period, today = feed.period, hub.today()
+    pages = max(1, -(-feed.total // feed.page_size))
+    if feed.page > pages:
+        raise NotFound(
+            f"page {feed.page} is past the end of {period.label}: "
+            f"it has {present.plural(feed.total, 'paper')} on {present.plural(pages, 'page')}"
+        )
+    heading = f"{present.kind_title(period.kind)} papers"
+    return {
+        "title": f"{heading} · {period.label}",
+        "heading": heading,
+        "period": period,
+        "feed": feed,
+        "is_home": is_home,
+        "nav_current": "/" if period.kind == "date" else f"/{period.kind}",
+        "kind_word": present.kind_name(period.kind),
+        "first_rank": (feed.page - 1) * feed.page_size + 1,
+        "pages": pages,
+        "views": present.view_switch(period, today),
+        "previous": _neighbour(feed.previous),
+        "next": _neighbour(feed.next),
+        "newer_page_url": present.period_url(period, feed.page - 1) if feed.page > 1 else None,
+        "older_page_url": present.period_url(period, feed.page + 1) if feed.has_more else None,
+        "in_future": period.start > today,
+        "is_current": period.contains(today),
+    }
+
+
+def _neighbour(period: Period | None) -> present.Link | None:
+    return present.Link(period.label, present.period_url(period)) if period else None
+
+
+# -- papers ------------------------------------------------------------------------------------------------
+
+
+@router.get("/papers/{arxiv_id:path}", name="paper")
+def paper_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
+    """Any id form is accepted; anything but the bare canonical id redirects there, so each paper has one URL."""
+    canonical = parse_arxiv_ref(arxiv_id).arxiv_id
+    if arxiv_id != canonical:
+        return RedirectResponse(present.paper_url(canonical), status_code=301)
+    paper = hub.paper(canonical)
+    return render(request, "paper.html", paper_context(paper, hub))
+
+
+def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
+    entry = hub.feed_entry(paper.arxiv_id)
+    return {
+        "title": paper.title,
+        "paper": paper,
+        "entry": entry,
+        "feed_day": _neighbour(period_containing("date", entry.feed_date)) if entry else None,
+        "doi_url": f"https://doi.org/{paper.doi}" if paper.doi else None,
+        "license_url": paper.license if paper.license and paper.license.startswith(("http://", "https://")) else None,
+    }
+
+
+# -- placeholders ------------------------------------------------------------------------------------------
+
+
+@router.get("/subscribe", name="subscribe")
+def subscribe(request: Request) -> Response:
+    return render(request, "subscribe.html", {"title": "Email digests"})

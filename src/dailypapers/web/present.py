@@ -1,0 +1,90 @@
+"""Presentation helpers for pages: URLs of periods and papers, author lists, submission lines; pure, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote, urlsplit
+
+from dailypapers.models import FeedEntry
+from dailypapers.periods import Period, PeriodKind, period_containing
+
+AUTHORS_SHOWN = 3
+
+_KIND_NAMES: dict[PeriodKind, str] = {"date": "day", "week": "week", "month": "month"}
+_KIND_TITLES: dict[PeriodKind, str] = {"date": "Daily", "week": "Weekly", "month": "Monthly"}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A labelled link; `current` marks the one describing the page being shown."""
+
+    label: str
+    url: str
+    current: bool = False
+
+
+def kind_name(kind: PeriodKind) -> str:
+    """`day`, `week` or `month`: the word used in sentences ("No papers this week")."""
+    return _KIND_NAMES[kind]
+
+
+def kind_title(kind: PeriodKind) -> str:
+    """`Daily`, `Weekly` or `Monthly`."""
+    return _KIND_TITLES[kind]
+
+
+def period_url(period: Period, page: int = 1) -> str:
+    url = f"/{period.kind}/{period.slug}"
+    return url if page <= 1 else f"{url}?p={page}"
+
+
+def paper_url(arxiv_id: str) -> str:
+    # Old-style ids contain a slash that is part of the id, so it stays unescaped in the path.
+    return "/papers/" + quote(arxiv_id, safe="/")
+
+
+def anchor_day(period: Period, today: date) -> date:
+    """The day that stands for a period when switching views: today if inside it, else its nearest end."""
+    return min(period.end, max(period.start, today))
+
+
+def view_switch(period: Period, today: date) -> list[Link]:
+    """Day / week / month views of the same span, the current one marked."""
+    day = anchor_day(period, today)
+    links = []
+    for kind in ("date", "week", "month"):
+        target = period if kind == period.kind else period_containing(kind, day)
+        links.append(Link(_KIND_TITLES[kind], period_url(target), current=kind == period.kind))
+    return links
+
+
+def short_authors(authors: tuple[str, ...] | list[str], shown: int = AUTHORS_SHOWN) -> str:
+    """`A`, `A and B`, `A, B and C`, or `A, B, C et al. (12 authors)`."""
+    names = list(authors)
+    if not names:
+        return "Unknown authors"
+    if len(names) > shown:
+        return f"{', '.join(names[:shown])} et al. ({len(names)} authors)"
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def submission_line(entry: FeedEntry) -> str:
+    """Who put a paper on the feed, in words: a user, a category rule, or an import from another hub."""
+    if entry.source == "auto":
+        return "added automatically (category rule)"
+    if entry.source == "import":
+        return f"imported · submitted by {entry.submitted_by}" if entry.submitted_by else "imported"
+    return f"submitted by {entry.submitted_by}" if entry.submitted_by else "submitted"
+
+
+def repo_label(url: str) -> str:
+    """`owner/name` of a GitHub URL (the path, for any other host)."""
+    path = urlsplit(url).path.strip("/")
+    return path or url
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice
 
 import orjson
@@ -13,7 +13,7 @@ import orjson
 from dailypapers.arxiv_ids import parse_arxiv_ref
 from dailypapers.errors import BadResumptionToken, InvalidInput, PaperNotFound
 from dailypapers.merging import merge_paper
-from dailypapers.models import FeedEntry, FeedItem, FeedQuery, ImportRecord, ImportReport, Paper
+from dailypapers.models import FeedEntry, FeedItem, FeedQuery, ImportRecord, ImportReport, Paper, PaperView
 from dailypapers.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.ports import ArxivSource, Clock, ProgressSink, Store
 from dailypapers.records import FormatName, detect_format, parse_record
@@ -22,6 +22,7 @@ from dailypapers.settings import Settings
 log = logging.getLogger(__name__)
 
 IMPORT_BATCH = 2000
+MAX_QUERY_LENGTH = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,36 @@ class Hub:
 
     def feed_entry(self, arxiv_id: str) -> FeedEntry | None:
         return self.store.get_feed_entry(arxiv_id)
+
+    def paper_view(self, arxiv_id: str) -> PaperView:
+        """The paper with its feed entry and upvotes; raises InvalidArxivId or PaperNotFound."""
+        ref = parse_arxiv_ref(arxiv_id)
+        view = self.store.paper_views([ref.arxiv_id]).get(ref.arxiv_id)
+        if view is None:
+            raise PaperNotFound(ref.arxiv_id)
+        return view
+
+    def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
+        """Every paper, newest first, for cursor-paged listings."""
+        return self.store.list_papers(limit=limit, after=after)
+
+    def search_papers(self, text: str, *, limit: int) -> list[PaperView]:
+        """Papers containing every word of `text`; raises InvalidInput for empty or over-long queries.
+
+        Basic substring matching until the hybrid search issue brings ranked keyword + semantic search.
+        """
+        terms = text.split()
+        if not terms:
+            raise InvalidInput("the search query is empty")
+        if len(text) > MAX_QUERY_LENGTH:
+            raise InvalidInput(f"the search query is longer than {MAX_QUERY_LENGTH} characters")
+        ids = self.store.match_papers(terms, limit=limit)
+        views = self.store.paper_views(ids)
+        return [views[i] for i in ids if i in views]
+
+    def daily_items(self, query: FeedQuery, *, limit: int, offset: int = 0) -> tuple[list[FeedItem], int]:
+        """Feed items for an API listing, with the total count for paging."""
+        return self.store.feed_items(query, limit=limit, offset=offset), self.store.count_feed_items(query)
 
     def fetch_paper(self, arxiv_id: str) -> Paper:
         """Fetch one paper from the arXiv API and store it (merged with what we had); raises PaperNotFound."""

@@ -69,6 +69,15 @@ class FeedItem:
     upvotes: int
 
 
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """A paper with what pages and APIs show beside it: its feed entry (if submitted) and upvotes."""
+
+    paper: Paper
+    entry: FeedEntry | None
+    upvotes: int
+
+
 FeedOrder = Literal["upvotes", "recent"]
 
 

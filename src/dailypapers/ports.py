@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from dailypapers.models import FeedEntry, FeedItem, FeedQuery, HarvestPage, Paper, UpsertResult
+from dailypapers.models import FeedEntry, FeedItem, FeedQuery, HarvestPage, Paper, PaperView, UpsertResult
 
 
 class Store(Protocol):
@@ -33,6 +33,15 @@ class Store(Protocol):
         ...
 
     def count_feed_items(self, query: FeedQuery) -> int: ...
+
+    def paper_views(self, arxiv_ids: Sequence[str]) -> dict[str, PaperView]:
+        """Papers with their feed entry and upvotes, keyed by id; unknown ids are absent."""
+        ...
+
+    def match_papers(self, terms: Sequence[str], *, limit: int) -> list[str]:
+        """Ids of papers whose title, abstract or authors contain every term (case-insensitive), most upvoted
+        first. Plain substring matching: the hybrid search issue replaces it with a ranked index."""
+        ...
 
     def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
         """All papers, newest published first (ties by id, descending); `after` is the last (published, id) seen."""

@@ -133,3 +133,24 @@ def test_list_papers_pages_by_cursor(store: SqlStore) -> None:
     assert len(seen) == len(set(seen)) == 7
     published = [store.get_paper(i).published for i in seen]  # type: ignore[union-attr]
     assert published == sorted(published, reverse=True)
+
+
+def test_paper_views_and_term_matching(store: SqlStore) -> None:
+    store.upsert_papers(
+        [
+            make_paper(1, title="Sparse attention for long 100% context", imported_upvotes=3),
+            make_paper(2, title="Dense attention", imported_upvotes=8),
+            make_paper(3, title="Graph networks", authors=("Ada Lovelace",)),
+        ]
+    )
+    store.add_feed_entries([entry(2, date(2024, 8, 2))])
+    views = store.paper_views(["2408.00001", "2408.00002", "2408.09999"])
+    assert set(views) == {"2408.00001", "2408.00002"}
+    assert views["2408.00001"].entry is None
+    assert views["2408.00002"].entry is not None
+    assert views["2408.00002"].upvotes == 8
+    assert store.match_papers(["ATTENTION"], limit=10) == ["2408.00002", "2408.00001"]
+    assert store.match_papers(["attention", "sparse"], limit=10) == ["2408.00001"]
+    assert store.match_papers(["100%"], limit=10) == ["2408.00001"]
+    assert store.match_papers(["1_0"], limit=10) == []
+    assert store.match_papers(["lovelace"], limit=10) == ["2408.00003"]

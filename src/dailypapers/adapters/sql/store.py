@@ -14,7 +14,7 @@ from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_fr
 from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
 from dailypapers.errors import StorageError
 from dailypapers.merging import merge_paper
-from dailypapers.models import FeedEntry, FeedItem, FeedQuery, Paper, UpsertResult
+from dailypapers.models import FeedEntry, FeedItem, FeedQuery, Paper, PaperView, UpsertResult
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -158,6 +158,34 @@ class SqlStore:
         select = sa.select(sa.func.count()).select_from(feed_entries).where(*self._feed_filters(query))
         with self.engine.connect() as conn:
             return conn.scalar(select) or 0
+
+    @_storage_errors
+    def paper_views(self, arxiv_ids: Sequence[str]) -> dict[str, PaperView]:
+        views: dict[str, PaperView] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(arxiv_ids)):
+                select = (
+                    sa.select(papers, *[c for c in feed_entries.c if c.name != "arxiv_id"], UPVOTES)
+                    .outerjoin(feed_entries, feed_entries.c.arxiv_id == papers.c.arxiv_id)
+                    .where(papers.c.arxiv_id.in_(chunk))
+                )
+                for row in conn.execute(select):
+                    entry = entry_from_row(row) if row.feed_date is not None else None
+                    views[row.arxiv_id] = PaperView(paper_from_row(row), entry, row.upvotes)
+        return views
+
+    @_storage_errors
+    def match_papers(self, terms: Sequence[str], *, limit: int) -> list[str]:
+        haystack = sa.func.lower(papers.c.title + " " + papers.c.abstract + " " + sa.cast(papers.c.authors, sa.Text))
+        select = (
+            sa.select(papers.c.arxiv_id)
+            # autoescape: % and _ typed by a user match literally
+            .where(*[haystack.contains(term.lower(), autoescape=True) for term in terms])
+            .order_by(UPVOTES.desc(), papers.c.published.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select))
 
     @_storage_errors
     def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:

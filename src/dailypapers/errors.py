@@ -33,6 +33,26 @@ class PaperNotFound(NotFound):
         self.arxiv_id = arxiv_id
 
 
+class NotSignedIn(DailyPapersError):
+    """The action needs an account (a session or a valid API token)."""
+
+
+class PermissionDenied(DailyPapersError):
+    """Signed in, but not allowed: wrong scope, not the author, not an admin, banned."""
+
+
+class RateLimited(DailyPapersError):
+    """Too many requests of one kind; `retry_after` says when to try again, in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Conflict(DailyPapersError):
+    """The request contradicts the current state (e.g. a username already taken)."""
+
+
 class StorageError(DailyPapersError):
     """The database failed; any Store method may raise it."""
 

@@ -15,9 +15,12 @@ from dailypapers.errors import BadResumptionToken, InvalidInput, PaperNotFound
 from dailypapers.merging import merge_paper
 from dailypapers.models import FeedEntry, FeedItem, FeedQuery, ImportRecord, ImportReport, Paper, PaperView
 from dailypapers.periods import Period, PeriodKind, parse_period, period_containing
-from dailypapers.ports import ArxivSource, Clock, ProgressSink, Store
+from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, ProgressSink, RateLimiter, Store
 from dailypapers.records import FormatName, detect_format, parse_record
 from dailypapers.settings import Settings
+from dailypapers.usecases.accounts import AccountsMixin
+from dailypapers.usecases.discussion import DiscussionMixin
+from dailypapers.usecases.voting import VotingMixin
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +50,29 @@ class _NoProgress:
         pass
 
 
-class Hub:
-    """The application: one instance per process, built by wiring.make_hub from settings."""
+class Hub(AccountsMixin, VotingMixin, DiscussionMixin):
+    """The application: one instance per process, built by wiring.make_hub from settings.
 
-    def __init__(self, settings: Settings, store: Store, arxiv: ArxivSource, clock: Clock) -> None:
+    Papers, import, harvest and feeds live here; the community use cases come from the mixins in usecases/.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        arxiv: ArxivSource,
+        clock: Clock,
+        mailer: Mailer,
+        github: GitHubSource,
+        rate_limiter: RateLimiter,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.arxiv = arxiv
         self.clock = clock
+        self.mailer = mailer
+        self.github = github
+        self.rate_limiter = rate_limiter
 
     # -- papers ------------------------------------------------------------------------------------------
 
@@ -76,6 +94,10 @@ class Hub:
         if view is None:
             raise PaperNotFound(ref.arxiv_id)
         return view
+
+    def paper_views(self, arxiv_ids: list[str]) -> dict[str, PaperView]:
+        """Several papers with entries and upvotes in one query; unknown ids are absent."""
+        return self.store.paper_views(arxiv_ids)
 
     def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
         """Every paper, newest first, for cursor-paged listings."""

@@ -58,6 +58,7 @@ class FeedEntry:
     source: str = "user"  # "user", "auto" (category rule), "import" (mirrored from another hub)
     imported_comments: int = 0
     organization: str | None = None
+    submitter_id: int | None = None  # the account, for user submissions
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +142,69 @@ class HarvestPage:
     resumption_token: str | None
     rejected: tuple[tuple[str, str], ...] = ()
     complete_list_size: int | None = None
+
+
+# -- community ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An account; `username` is the public handle (the `user` of Hugging Face's `submittedBy`)."""
+
+    id: int
+    email: str
+    username: str
+    display_name: str
+    created_at: datetime
+    is_admin: bool = False
+    banned_at: datetime | None = None
+
+    @property
+    def initials(self) -> str:
+        words = [w for w in self.display_name.split() if w[:1].isalnum()]
+        return "".join(w[0] for w in words[:2]).upper() or self.username[:1].upper()
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A personal API token as listed on the settings page; the secret itself is shown once and never stored."""
+
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    scopes: frozenset[str]
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One comment of a paper's thread; `author` is None once the account is deleted."""
+
+    id: int
+    arxiv_id: str
+    author: User | None
+    parent_id: int | None
+    body: str  # markdown source
+    created_at: datetime
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    hidden_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One moderation action, as shown on the admin page."""
+
+    id: int
+    actor: str | None  # username of the admin, None for the system
+    action: str
+    target: str
+    detail: str
+    created_at: datetime

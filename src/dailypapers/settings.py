@@ -13,6 +13,7 @@ from typing import Any
 from dailypapers.errors import ConfigError
 
 ENV_PREFIX = "DAILYPAPERS_"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused when environment=production
 CONFIG_ENV = "DAILYPAPERS_CONFIG"
 
 
@@ -56,6 +57,36 @@ class Settings:
         "", "Operator contact put in the User-Agent of requests to arXiv, as arXiv asks of harvesters."
     )
     log_level: str = _setting("INFO", "Logging level of web and worker: DEBUG, INFO, WARNING or ERROR.")
+    environment: str = _setting(
+        "development",
+        "`development` or `production`; production refuses the default secret key and marks cookies `Secure` "
+        "when `base_url` is https.",
+    )
+    secret_key: str = _setting(
+        DEV_SECRET_KEY, "Key that signs session cookies and CSRF tokens; set a long random value in production."
+    )
+    session_days: int = _setting(30, "How long a sign-in session lasts, in days.")
+    login_link_minutes: int = _setting(15, "How long an emailed sign-in link stays valid, in minutes.")
+    smtp_host: str = _setting("", "SMTP server for outgoing mail; empty prints mails to the console (development).")
+    smtp_port: int = _setting(587, "SMTP port.")
+    smtp_tls: str = _setting("starttls", "SMTP transport security: `starttls`, `ssl` or `none`.")
+    smtp_user: str = _setting("", "SMTP user name; empty skips authentication.")
+    smtp_password: str = _setting("", "SMTP password.")
+    mail_from: str = _setting("dailypapers <noreply@localhost>", "From address of every mail the hub sends.")
+    submission_max_age_days: int = _setting(14, "Papers first published longer ago than this cannot be submitted.")
+    submissions_per_day: int = _setting(10, "How many papers one account may submit per day.")
+    submit_min_account_age_hours: int = _setting(0, "Accounts younger than this many hours cannot submit papers.")
+    trending_min_account_age_hours: int = _setting(
+        72, "Votes of accounts younger than this many hours count on pages but not in trending."
+    )
+    github_api_url: str = _setting("https://api.github.com", "GitHub REST API endpoint (for star counts).")
+    github_token: str = _setting("", "Optional GitHub token: raises the API rate limit from 60 to 5,000 an hour.")
+    github_refresh_hours: int = _setting(24, "How often the worker refreshes the star count of a linked repository.")
+    rate_limit_sign_in: str = _setting("5/hour", "Sign-in mails per address and per client (limits notation).")
+    rate_limit_submit: str = _setting("20/hour", "Paper submissions per account.")
+    rate_limit_vote: str = _setting("120/minute", "Upvote toggles per account.")
+    rate_limit_comment: str = _setting("10/minute", "Comments and edits per account.")
+    comment_max_chars: int = _setting(10_000, "Longest comment accepted, in characters.")
 
     @classmethod
     def documented(cls) -> list[tuple[str, Any, str]]:
@@ -118,4 +149,11 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
         raw = environ.get(env_name(name))
         if raw is not None:
             values[name] = _convert(env_name(name), kind, raw)
-    return Settings(**values)
+    settings = Settings(**values)
+    if settings.environment not in ("development", "production"):
+        raise ConfigError(f"{env_name('environment')} must be `development` or `production`")
+    if settings.environment == "production" and (
+        settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < 32
+    ):
+        raise ConfigError(f"set {env_name('secret_key')} to a random value of 32+ characters in production")
+    return settings

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from dailypapers.adapters.arxiv import ArxivClient
 from dailypapers.adapters.clock import SystemClock
+from dailypapers.adapters.github import GitHubClient
+from dailypapers.adapters.mail import make_mailer
+from dailypapers.adapters.ratelimit import MemoryRateLimiter
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.hub import Hub
-from dailypapers.ports import ArxivSource, Clock
+from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer
 from dailypapers.settings import Settings
 
 
-def make_hub(settings: Settings, *, arxiv: ArxivSource | None = None, clock: Clock | None = None) -> Hub:
-    """Build a Hub from settings; tests pass `arxiv` / `clock` to replace those edges."""
+def make_hub(
+    settings: Settings,
+    *,
+    arxiv: ArxivSource | None = None,
+    clock: Clock | None = None,
+    mailer: Mailer | None = None,
+    github: GitHubSource | None = None,
+) -> Hub:
+    """Build a Hub from settings; tests pass the network edges (arXiv, clock, mailer, GitHub) to replace them."""
     store = SqlStore(create_engine(settings.database_url))
-    return Hub(settings, store, arxiv or ArxivClient(settings), clock or SystemClock())
+    return Hub(
+        settings,
+        store,
+        arxiv or ArxivClient(settings),
+        clock or SystemClock(),
+        mailer or make_mailer(settings),
+        github or GitHubClient(settings),
+        MemoryRateLimiter(),
+    )
 
 
 def migrate_database(settings: Settings) -> None:

@@ -42,7 +42,12 @@ def test_domain_modules_stay_pure(module: str) -> None:
 
 
 def test_adapters_and_hub_do_not_import_entry_points() -> None:
-    files = [*PACKAGE.joinpath("adapters").rglob("*.py"), PACKAGE / "hub.py", PACKAGE / "ports.py"]
+    files = [
+        *PACKAGE.joinpath("adapters").rglob("*.py"),
+        *PACKAGE.joinpath("ports").rglob("*.py"),
+        *PACKAGE.joinpath("usecases").rglob("*.py"),
+        PACKAGE / "hub.py",
+    ]
     for path in files:
         bad = {m for m in imported_modules(path) if m.startswith(("dailypapers.web", "dailypapers.cli", "fastapi"))}
         assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"

@@ -70,6 +70,7 @@ def entry_values(entry: FeedEntry) -> dict[str, Any]:
         "source": entry.source,
         "imported_comments": entry.imported_comments,
         "organization": entry.organization,
+        "submitted_by_user_id": entry.submitter_id,
     }
 
 
@@ -85,4 +86,5 @@ def entry_from_row(row: sa.Row[Any] | sa.RowMapping) -> FeedEntry:
         source=m["source"],
         imported_comments=m["imported_comments"],
         organization=m["organization"],
+        submitter_id=m["submitted_by_user_id"],
     )

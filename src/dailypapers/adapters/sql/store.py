@@ -2,60 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 
-from dailypapers.adapters.sql.engine import WRITE
+from dailypapers.adapters.sql.accounts import SqlAccountStore
+from dailypapers.adapters.sql.base import chunks, storage_errors
+from dailypapers.adapters.sql.discussion import SqlDiscussionStore
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row, paper_values
 from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
-from dailypapers.errors import StorageError
+from dailypapers.adapters.sql.votes import SqlVoteStore
 from dailypapers.merging import merge_paper
 from dailypapers.models import FeedEntry, FeedItem, FeedQuery, Paper, PaperView, UpsertResult
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-_ID_CHUNK = 900  # stay under every SQLite build's bound-parameter limit
-
-# Upvotes shown on a card; the community issue adds cast votes to the imported counts here.
-UPVOTES = papers.c.imported_upvotes.label("upvotes")
+# Upvotes shown everywhere: counts mirrored from another hub plus this hub's own votes (a cached count).
+UPVOTES = (papers.c.imported_upvotes + papers.c.community_upvotes).label("upvotes")
 
 
-def _storage_errors(method: Callable[P, T]) -> Callable[P, T]:
-    """Any database failure leaves the store as StorageError, as the Store protocol promises."""
-
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return method(*args, **kwargs)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"database error: {exc}") from exc
-
-    wrapper.__name__ = method.__name__
-    wrapper.__doc__ = method.__doc__
-    return wrapper
-
-
-def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(ids), _ID_CHUNK):
-        yield ids[start : start + _ID_CHUNK]
-
-
-class SqlStore:
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
-            yield conn
+class SqlStore(SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
+    """The Store port: papers and feed here, the community parts in their own modules."""
 
     # -- papers ------------------------------------------------------------------------------------------
 
-    @_storage_errors
+    @storage_errors
     def upsert_papers(self, batch: Sequence[Paper]) -> UpsertResult:
         now = datetime.now(UTC)
         ids = [p.arxiv_id for p in batch]
@@ -83,33 +54,33 @@ class SqlStore:
 
     def _papers_by_id(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
         found: dict[str, Paper] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for row in conn.execute(sa.select(papers).where(papers.c.arxiv_id.in_(chunk))):
                 found[row.arxiv_id] = paper_from_row(row)
         return found
 
-    @_storage_errors
+    @storage_errors
     def get_paper(self, arxiv_id: str) -> Paper | None:
         return self.get_papers([arxiv_id]).get(arxiv_id)
 
-    @_storage_errors
+    @storage_errors
     def get_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
         with self.engine.connect() as conn:
             return self._papers_by_id(conn, list(arxiv_ids))
 
-    @_storage_errors
+    @storage_errors
     def count_papers(self) -> int:
         with self.engine.connect() as conn:
             return conn.scalar(sa.select(sa.func.count()).select_from(papers)) or 0
 
     # -- feed --------------------------------------------------------------------------------------------
 
-    @_storage_errors
+    @storage_errors
     def add_feed_entries(self, entries: Sequence[FeedEntry]) -> int:
         unique = {e.arxiv_id: e for e in reversed(entries)}  # first entry of a paper in the batch wins
         with self._write() as conn:
             taken: set[str] = set()
-            for chunk in _chunks(list(unique)):
+            for chunk in chunks(list(unique)):
                 query = sa.select(feed_entries.c.arxiv_id).where(feed_entries.c.arxiv_id.in_(chunk))
                 taken.update(conn.scalars(query))
             new = [entry_values(e) for e in unique.values() if e.arxiv_id not in taken]
@@ -117,7 +88,7 @@ class SqlStore:
                 conn.execute(feed_entries.insert(), new)
         return len(new)
 
-    @_storage_errors
+    @storage_errors
     def get_feed_entry(self, arxiv_id: str) -> FeedEntry | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(feed_entries).where(feed_entries.c.arxiv_id == arxiv_id)).first()
@@ -125,7 +96,7 @@ class SqlStore:
 
     @staticmethod
     def _feed_filters(query: FeedQuery) -> list[sa.ColumnElement[bool]]:
-        filters = []
+        filters: list[sa.ColumnElement[bool]] = [papers.c.hidden_at.is_(None)]  # moderation: hidden papers leave feeds
         if query.start is not None:
             filters.append(feed_entries.c.feed_date >= query.start)
         if query.end is not None:
@@ -134,7 +105,7 @@ class SqlStore:
             filters.append(feed_entries.c.submitted_by == query.submitter)
         return filters
 
-    @_storage_errors
+    @storage_errors
     def feed_items(self, query: FeedQuery, *, limit: int, offset: int = 0) -> list[FeedItem]:
         order: list[sa.ColumnElement[Any]]
         if query.order == "recent":
@@ -153,17 +124,21 @@ class SqlStore:
             rows = conn.execute(select).all()
         return [FeedItem(entry_from_row(r), paper_from_row(r), r.upvotes) for r in rows]
 
-    @_storage_errors
+    @storage_errors
     def count_feed_items(self, query: FeedQuery) -> int:
-        select = sa.select(sa.func.count()).select_from(feed_entries).where(*self._feed_filters(query))
+        select = (
+            sa.select(sa.func.count())
+            .select_from(feed_entries.join(papers, papers.c.arxiv_id == feed_entries.c.arxiv_id))
+            .where(*self._feed_filters(query))
+        )
         with self.engine.connect() as conn:
             return conn.scalar(select) or 0
 
-    @_storage_errors
+    @storage_errors
     def paper_views(self, arxiv_ids: Sequence[str]) -> dict[str, PaperView]:
         views: dict[str, PaperView] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(list(arxiv_ids)):
+            for chunk in chunks(list(arxiv_ids)):
                 select = (
                     sa.select(papers, *[c for c in feed_entries.c if c.name != "arxiv_id"], UPVOTES)
                     .outerjoin(feed_entries, feed_entries.c.arxiv_id == papers.c.arxiv_id)
@@ -174,7 +149,7 @@ class SqlStore:
                     views[row.arxiv_id] = PaperView(paper_from_row(row), entry, row.upvotes)
         return views
 
-    @_storage_errors
+    @storage_errors
     def match_papers(self, terms: Sequence[str], *, limit: int) -> list[str]:
         haystack = sa.func.lower(papers.c.title + " " + papers.c.abstract + " " + sa.cast(papers.c.authors, sa.Text))
         select = (
@@ -187,7 +162,7 @@ class SqlStore:
         with self.engine.connect() as conn:
             return list(conn.scalars(select))
 
-    @_storage_errors
+    @storage_errors
     def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
         select = sa.select(papers).order_by(papers.c.published.desc(), papers.c.arxiv_id.desc()).limit(limit)
         if after is not None:
@@ -195,7 +170,7 @@ class SqlStore:
         with self.engine.connect() as conn:
             return [paper_from_row(row) for row in conn.execute(select)]
 
-    @_storage_errors
+    @storage_errors
     def latest_feed_date(self, on_or_before: date | None = None) -> date | None:
         query = sa.select(sa.func.max(feed_entries.c.feed_date))
         if on_or_before is not None:
@@ -204,7 +179,7 @@ class SqlStore:
             latest: date | None = conn.scalar(query)
         return latest
 
-    @_storage_errors
+    @storage_errors
     def neighbour_feed_dates(self, start: date, end: date) -> tuple[date | None, date | None]:
         before = sa.select(sa.func.max(feed_entries.c.feed_date)).where(feed_entries.c.feed_date < start)
         after = sa.select(sa.func.min(feed_entries.c.feed_date)).where(feed_entries.c.feed_date > end)
@@ -213,12 +188,12 @@ class SqlStore:
 
     # -- job state ---------------------------------------------------------------------------------------
 
-    @_storage_errors
+    @storage_errors
     def get_state(self, key: str) -> str | None:
         with self.engine.connect() as conn:
             return conn.scalar(sa.select(job_state.c.value).where(job_state.c.key == key))
 
-    @_storage_errors
+    @storage_errors
     def set_state(self, key: str, value: str | None) -> None:
         with self._write() as conn:
             conn.execute(job_state.delete().where(job_state.c.key == key))

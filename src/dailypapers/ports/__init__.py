@@ -1,0 +1,29 @@
+"""Protocols the Hub depends on; adapters implement them. `Store` is every storage port in one."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dailypapers.ports.accounts import AccountStore, Mailer, RateLimiter
+from dailypapers.ports.discussion import DiscussionStore
+from dailypapers.ports.papers import ArxivSource, Clock, PaperStore, ProgressSink
+from dailypapers.ports.votes import GitHubSource, VoteStore
+
+
+class Store(PaperStore, AccountStore, VoteStore, DiscussionStore, Protocol):
+    """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
+
+
+__all__ = [
+    "AccountStore",
+    "ArxivSource",
+    "Clock",
+    "DiscussionStore",
+    "GitHubSource",
+    "Mailer",
+    "PaperStore",
+    "ProgressSink",
+    "RateLimiter",
+    "Store",
+    "VoteStore",
+]

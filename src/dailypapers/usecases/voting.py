@@ -1,0 +1,17 @@
+"""Submissions, upvotes, trending and GitHub stars."""
+
+from __future__ import annotations
+
+from dailypapers.ports import Clock, GitHubSource, Mailer, RateLimiter, Store
+from dailypapers.settings import Settings
+
+
+class VotingMixin:
+    """Mixed into hub.Hub, which provides the attributes below."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    mailer: Mailer
+    github: GitHubSource
+    rate_limiter: RateLimiter

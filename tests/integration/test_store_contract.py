@@ -154,3 +154,5 @@ def test_paper_views_and_term_matching(store: SqlStore) -> None:
     assert store.match_papers(["100%"], limit=10) == ["2408.00001"]
     assert store.match_papers(["1_0"], limit=10) == []
     assert store.match_papers(["lovelace"], limit=10) == ["2408.00003"]
+    store.upsert_papers([make_paper(4, title="Unrelated", authors=("Zoë Çelik",))])
+    assert store.match_papers(["Zoë", "Çelik"], limit=10) == ["2408.00004"]

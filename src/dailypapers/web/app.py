@@ -5,23 +5,41 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers import __version__
-from dailypapers.errors import DailyPapersError, InvalidInput, NotFound, PaperNotFound
+from dailypapers.errors import (
+    Conflict,
+    DailyPapersError,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    PaperNotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from dailypapers.hub import Hub
-from dailypapers.web import pages
+from dailypapers.web import citations, feeds, hf_api, pages
 from dailypapers.web.security import SecurityHeadersMiddleware
 from dailypapers.web.templating import make_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_PREFIX = "/api/"
 
-_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
+_TITLES = {
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    429: "Too many requests",
+}
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -30,9 +48,16 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(hf_api.router)
+    app.include_router(feeds.router)
+    app.include_router(citations.router)  # before pages: its /papers/{id:path} would swallow /papers/{id}.bib
     app.include_router(pages.router)
     app.add_exception_handler(InvalidInput, _domain_error(400))
+    app.add_exception_handler(NotSignedIn, _domain_error(401))
+    app.add_exception_handler(PermissionDenied, _domain_error(403))
     app.add_exception_handler(NotFound, _domain_error(404))
+    app.add_exception_handler(Conflict, _domain_error(409))
+    app.add_exception_handler(RateLimited, _domain_error(429))
     app.add_exception_handler(StarletteHTTPException, _http_error)
     # Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP would block.
     app.add_middleware(SecurityHeadersMiddleware, csp_exempt=[p for p in (app.docs_url, app.redoc_url) if p])
@@ -47,11 +72,17 @@ def error_code(exc: Exception) -> str:
 def _domain_error(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handler(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DailyPapersError)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
         if request.url.path.startswith(API_PREFIX):
-            return _json_error(status, error_code(exc), str(exc))
+            return _json_error(status, error_code(exc), str(exc), headers)
         if isinstance(exc, PaperNotFound):
             return render(request, "paper_missing.html", {"title": "Paper not here yet", "arxiv_id": exc.arxiv_id}, 404)
-        return _error_page(request, status, str(exc))
+        if isinstance(exc, NotSignedIn) and request.method == "GET":
+            # A page that needs an account sends people to sign in and brings them back afterwards.
+            return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+        response = _error_page(request, status, str(exc))
+        response.headers.update(headers)
+        return response
 
     return handler
 

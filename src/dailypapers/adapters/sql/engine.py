@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,11 @@ from sqlalchemy.engine import make_url
 from dailypapers.errors import ConfigError
 
 WRITE = {"dailypapers_write": True}
+
+
+def _json_dumps(value: object) -> str:
+    # Unicode stays unicode in JSON columns, so substring matching on author names finds "Zoë" as typed.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def create_engine(database_url: str) -> sa.Engine:
@@ -24,14 +30,14 @@ def create_engine(database_url: str) -> sa.Engine:
     if url.get_backend_name() == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
     raise ConfigError(f"unsupported database {url.get_backend_name()!r}: use sqlite:/// or postgresql://")
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
+    engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_dumps)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -21,6 +21,13 @@ from dailypapers.models import FeedEntry, FeedItem, FeedQuery, Paper, PaperView,
 UPVOTES = (papers.c.imported_upvotes + papers.c.community_upvotes).label("upvotes")
 
 
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 class SqlStore(SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
     """The Store port: papers and feed here, the community parts in their own modules."""
 
@@ -152,10 +159,12 @@ class SqlStore(SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
     @storage_errors
     def match_papers(self, terms: Sequence[str], *, limit: int) -> list[str]:
         haystack = sa.func.lower(papers.c.title + " " + papers.c.abstract + " " + sa.cast(papers.c.authors, sa.Text))
+        # SQLite's lower() folds ASCII only; fold the terms the same way or "Zoë" would never match itself.
+        fold = str.lower if self.engine.dialect.name == "postgresql" else _ascii_lower
         select = (
             sa.select(papers.c.arxiv_id)
             # autoescape: % and _ typed by a user match literally
-            .where(*[haystack.contains(term.lower(), autoescape=True) for term in terms])
+            .where(*[haystack.contains(fold(term), autoescape=True) for term in terms])
             .order_by(UPVOTES.desc(), papers.c.published.desc())
             .limit(limit)
         )

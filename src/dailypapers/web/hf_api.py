@@ -1,0 +1,193 @@
+"""Hugging Face–compatible papers API (`/api/daily_papers`, `/api/papers…`, `/papers/{id}.md`): routes only.
+
+Parameters are taken as strings and validated here, so a bad value is our 400 `{"error":…}` body, never FastAPI's
+422; JSON shapes live in hf_shapes. Every answer is cacheable (ETag, Cache-Control) and readable cross-origin.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from dailypapers.errors import InvalidInput
+from dailypapers.hub import MAX_QUERY_LENGTH
+from dailypapers.models import FeedOrder, FeedQuery
+from dailypapers.periods import Period, PeriodKind, parse_period
+from dailypapers.web.hf_shapes import daily_item_json, paper_json, paper_markdown
+from dailypapers.web.pages import MAX_PAGE, HubDep
+
+DAILY_LIMIT, DAILY_MAX = 50, 100
+SEARCH_LIMIT, SEARCH_MAX = 50, 120
+LIST_LIMIT, LIST_MAX = 50, 100
+CACHE_CONTROL = "public, max-age=60"
+_INT_RE = re.compile(r"^\d{1,7}$")
+
+# publishedAt: newest submissions first (HF's default). trending: most upvoted for now; the time-decayed trending
+# score arrives with the community issue and will replace "upvotes" here.
+_SORTS: dict[str, FeedOrder] = {"publishedAt": "recent", "trending": "upvotes"}
+
+router = APIRouter(tags=["Hugging Face compatible"])
+
+
+# -- parameters --------------------------------------------------------------------------------------------
+
+
+def bounded_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    """A query integer in low…high; absent or empty means `default`; anything else is InvalidInput."""
+    if raw is None or raw == "":
+        return default
+    if not _INT_RE.match(raw) or not low <= int(raw) <= high:
+        raise InvalidInput(f"{name} must be an integer from {low} to {high}, not {raw[:20]!r}")
+    return int(raw)
+
+
+def feed_period(date: str | None, week: str | None, month: str | None) -> Period | None:
+    candidates: tuple[tuple[PeriodKind, str | None], ...] = (("date", date), ("week", week), ("month", month))
+    given = [(kind, value) for kind, value in candidates if value]
+    if len(given) > 1:
+        raise InvalidInput("give at most one of date, week and month")
+    return parse_period(*given[0]) if given else None
+
+
+def encode_cursor(published: datetime, arxiv_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{published.isoformat()}|{arxiv_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position an `encode_cursor` value stands for; a cursor we did not make is InvalidInput."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        published, arxiv_id = text.split("|", 1)
+        moment = datetime.fromisoformat(published)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("cursor is not one this API gave out; take it from the Link header") from None
+    if moment.tzinfo is None or not arxiv_id:
+        raise InvalidInput("cursor is not one this API gave out; take it from the Link header")
+    return moment, arxiv_id
+
+
+# -- responses ---------------------------------------------------------------------------------------------
+
+
+def cached(request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None) -> Response:
+    """`body` with a weak ETag, Cache-Control and open CORS; 304 when the client's If-None-Match matches.
+
+    A weak tag because equal bytes are all we promise: compression or re-serialisation may change them.
+    """
+    etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    common = {
+        "ETag": etag,
+        "Cache-Control": CACHE_CONTROL,
+        # Public, read-only data: any web page may read it (HF's API allows this too).
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Expose-Headers": "ETag, Link",
+    }
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=common)
+    return Response(body, media_type=media_type, headers={**common, **(headers or {})})
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+def json_response(request: Request, data: Any, next_url: str | None = None) -> Response:
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
+    return cached(request, orjson.dumps(data), "application/json", headers)
+
+
+# -- routes ------------------------------------------------------------------------------------------------
+
+
+@router.get("/api/daily_papers", name="hf_daily_papers")
+def daily_papers(
+    request: Request,
+    hub: HubDep,
+    date: Annotated[str | None, Query(description="A feed day, YYYY-MM-DD")] = None,
+    week: Annotated[str | None, Query(description="An ISO week, YYYY-Www")] = None,
+    month: Annotated[str | None, Query(description="A month, YYYY-MM")] = None,
+    submitter: Annotated[str | None, Query(description="Only this user's submissions")] = None,
+    sort: Annotated[str | None, Query(description="publishedAt (default) or trending")] = None,
+    p: Annotated[str | None, Query(description="Page number, from 0")] = None,
+    limit: Annotated[str | None, Query(description=f"Items per page, 1–{DAILY_MAX} (default {DAILY_LIMIT})")] = None,
+) -> Response:
+    """Daily-feed items, HF's `list_daily_papers`; without date, week or month, every day's."""
+    period = feed_period(date, week, month)
+    if sort and sort not in _SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(_SORTS)}, not {sort[:40]!r}")
+    page = bounded_int("p", p, 0, 0, MAX_PAGE)
+    size = bounded_int("limit", limit, DAILY_LIMIT, 1, DAILY_MAX)
+    query = FeedQuery(
+        start=period.start if period else None,
+        end=period.end if period else None,
+        submitter=submitter or None,
+        order=_SORTS[sort or "publishedAt"],
+    )
+    items, total = hub.daily_items(query, limit=size, offset=page * size)
+    more = (page + 1) * size < total
+    next_url = str(request.url.include_query_params(p=page + 1, limit=size)) if more else None
+    return json_response(request, [daily_item_json(i.paper, i.entry, i.upvotes) for i in items], next_url)
+
+
+@router.get("/api/papers/search", name="hf_search_papers")
+def search_papers(
+    request: Request,
+    hub: HubDep,
+    q: Annotated[str | None, Query(description=f"Words to find, at most {MAX_QUERY_LENGTH} characters")] = None,
+    limit: Annotated[
+        str | None, Query(description=f"At most this many, 1–{SEARCH_MAX} (default {SEARCH_LIMIT})")
+    ] = None,
+) -> Response:
+    """Papers matching `q`, HF's `list_papers(query=…)`: items shaped like daily-papers items."""
+    size = bounded_int("limit", limit, SEARCH_LIMIT, 1, SEARCH_MAX)
+    if not q or not q.strip():
+        raise InvalidInput("q is required: the words to search for")
+    views = hub.search_papers(q, limit=size)
+    return json_response(request, [daily_item_json(v.paper, v.entry, v.upvotes) for v in views])
+
+
+@router.get("/api/papers", name="hf_list_papers")
+def list_papers(
+    request: Request,
+    hub: HubDep,
+    cursor: Annotated[str | None, Query(description="Where to continue; from the previous page's Link header")] = None,
+    limit: Annotated[str | None, Query(description=f"Papers per page, 1–{LIST_MAX} (default {LIST_LIMIT})")] = None,
+) -> Response:
+    """Every paper, newest published first, cursor-paged (a cursor stays valid while papers are added)."""
+    size = bounded_int("limit", limit, LIST_LIMIT, 1, LIST_MAX)
+    after = decode_cursor(cursor) if cursor else None
+    papers = hub.list_papers(limit=size + 1, after=after)  # one extra tells whether a next page exists
+    page = papers[:size]
+    # Upvotes and feed entries come per paper until the hub offers them for a batch of ids.
+    views = [hub.paper_view(paper.arxiv_id) for paper in page]
+    next_url = None
+    if len(papers) > size:
+        last = page[-1]
+        next_url = str(request.url.include_query_params(cursor=encode_cursor(last.published, last.arxiv_id)))
+    return json_response(request, [paper_json(v.paper, v.entry, v.upvotes) for v in views], next_url)
+
+
+@router.get("/api/papers/{arxiv_id:path}", name="hf_paper")
+def paper(request: Request, hub: HubDep, arxiv_id: str) -> Response:
+    """One paper, HF's `paper_info`; any id form (a version suffix too) answers with the canonical id."""
+    view = hub.paper_view(arxiv_id)
+    return json_response(request, paper_json(view.paper, view.entry, view.upvotes))
+
+
+@router.get("/papers/{arxiv_id:path}.md", name="hf_paper_markdown")
+def paper_markdown_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
+    """The paper page as markdown, HF's `read_paper`."""
+    view = hub.paper_view(arxiv_id)
+    body = paper_markdown(view.paper, view.entry, view.upvotes).encode()
+    return cached(request, body, "text/markdown; charset=utf-8")

@@ -1,0 +1,125 @@
+"""JSON and markdown in Hugging Face's papers-API shapes, built from domain values; pure, no I/O, no routing."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from dailypapers.models import FeedEntry, Paper
+
+JsonObject = dict[str, Any]
+
+
+def hf_datetime(value: datetime) -> str:
+    """`2024-05-24T17:34:15.000Z`: the one format huggingface_hub's parse_datetime accepts (it rejects +00:00)."""
+    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def object_id(kind: str, key: str) -> str:
+    """A stable 24-hex-digit id where HF has a MongoDB ObjectId; we keep no such ids, so derive one from the key."""
+    return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:24]
+
+
+def author_json(name: str) -> JsonObject:
+    return {"_id": object_id("author", name), "name": name, "hidden": False}
+
+
+def user_json(name: str) -> JsonObject:
+    """A submitter as HF's `submittedBy`; we know only the user name, so it doubles as the full name."""
+    return {
+        "_id": object_id("user", name),
+        "avatarUrl": "",
+        "fullname": name,
+        "isPro": False,
+        "name": name,
+        "user": name,
+        "type": "user",
+    }
+
+
+def organization_json(name: str) -> JsonObject:
+    return {"_id": object_id("org", name), "name": name, "fullname": name, "avatarUrl": ""}
+
+
+def _extras(paper: Paper, entry: FeedEntry | None) -> JsonObject:
+    """Fields HF repeats on the paper and on the daily item; GitHub stars and AI summaries are not tracked yet."""
+    return {
+        "githubRepo": paper.github_repo,
+        "githubStars": None,
+        "projectPage": paper.project_page,
+        "ai_summary": None,
+        "ai_keywords": [],
+        "organization": organization_json(entry.organization) if entry and entry.organization else None,
+    }
+
+
+def paper_json(paper: Paper, entry: FeedEntry | None, upvotes: int) -> JsonObject:
+    """HF's paper object (`GET /api/papers/{id}`, and nested as `paper` in daily items)."""
+    body: JsonObject = {
+        "id": paper.arxiv_id,
+        "authors": [author_json(name) for name in paper.authors],
+        "publishedAt": hf_datetime(paper.published),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": upvotes,
+        "discussionId": object_id("discussion", paper.arxiv_id),
+    }
+    if entry is not None:
+        body["submittedOnDailyAt"] = hf_datetime(entry.submitted_at)
+        body["submittedOnDailyBy"] = user_json(entry.submitted_by) if entry.submitted_by else None
+    body["numComments"] = entry.imported_comments if entry else 0
+    body.update(_extras(paper, entry))
+    return body
+
+
+def daily_item_json(paper: Paper, entry: FeedEntry | None, upvotes: int) -> JsonObject:
+    """One item of `GET /api/daily_papers` or `/api/papers/search`.
+
+    The client reads `title` and the submission time only from the top level, so a search hit that was never
+    submitted keeps the shape with `publishedAt` and `submittedBy` null.
+    """
+    return {
+        "paper": paper_json(paper, entry, upvotes),
+        "publishedAt": hf_datetime(entry.submitted_at) if entry else None,
+        "title": paper.title,
+        "summary": paper.abstract,
+        "thumbnail": None,  # HF serves generated social cards; this hub makes none
+        "numComments": entry.imported_comments if entry else 0,
+        "submittedBy": user_json(entry.submitted_by) if entry and entry.submitted_by else None,
+        "isAuthorParticipating": False,
+        "mediaUrls": [],
+        **_extras(paper, entry),
+    }
+
+
+def _escape(text: str) -> str:
+    """Keep titles and names from opening markdown constructs by accident (a leading `#`, `*`, `[`…)."""
+    return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in " ".join(text.split()))
+
+
+def paper_markdown(paper: Paper, entry: FeedEntry | None, upvotes: int) -> str:
+    """The paper page as markdown, what HF serves at `/papers/{id}.md` for `read_paper` and LLM tools."""
+    lines = [f"# {_escape(paper.title)}", ""]
+    if paper.authors:
+        lines += [f"**Authors:** {', '.join(_escape(name) for name in paper.authors)}", ""]
+    lines.append(f"- arXiv: [{paper.arxiv_id}]({paper.abs_url})")
+    lines.append(f"- PDF: <{paper.pdf_url}>")
+    lines.append(f"- Published: {paper.published.date().isoformat()}")
+    if paper.primary_category:
+        lines.append(f"- Categories: {', '.join(paper.categories)}")
+    if paper.github_repo:
+        lines.append(f"- Code: <{paper.github_repo}>")
+    if paper.project_page:
+        lines.append(f"- Project page: <{paper.project_page}>")
+    if paper.doi:
+        lines.append(f"- DOI: [{paper.doi}](https://doi.org/{paper.doi})")
+    if entry is not None:
+        by = f" by {_escape(entry.submitted_by)}" if entry.submitted_by else ""
+        lines.append(f"- Submitted to the daily feed: {entry.feed_date.isoformat()}{by}")
+    lines.append(f"- Upvotes: {upvotes}")
+    lines += ["", "## Abstract", "", paper.abstract.strip(), ""]
+    if paper.comment:
+        lines += ["## Comments", "", paper.comment.strip(), ""]
+    return "\n".join(lines)

@@ -9,7 +9,9 @@ from fastapi import Request
 from fastapi.responses import Response
 
 # Feeds and exports change at most a few times an hour; five minutes spares the database from polling readers.
-CACHE_CONTROL = "public, max-age=300"
+FEED_MAX_AGE = 300
+# Public, read-only data: any web page may read it (Hugging Face's API allows this too).
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Link"}
 
 
 def weak_etag(body: bytes) -> str:
@@ -30,11 +32,17 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def cached_response(
-    request: Request, body: bytes, media_type: str, headers: Mapping[str, str] | None = None
+    request: Request,
+    body: bytes,
+    media_type: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    max_age: int = FEED_MAX_AGE,
+    cors: bool = False,
 ) -> Response:
     """`body` with an ETag and Cache-Control, or an empty 304 when the client already holds this version."""
     etag = weak_etag(body)
-    common = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    common = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", **(CORS_HEADERS if cors else {})}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=common)
     return Response(body, media_type=media_type, headers={**common, **(headers or {})})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from datetime import datetime
 from typing import Annotated, Any
@@ -21,13 +20,14 @@ from dailypapers.errors import InvalidInput
 from dailypapers.hub import MAX_QUERY_LENGTH
 from dailypapers.models import FeedOrder, FeedQuery
 from dailypapers.periods import Period, PeriodKind, parse_period
+from dailypapers.web.caching import cached_response
 from dailypapers.web.hf_shapes import daily_item_json, paper_json, paper_markdown
 from dailypapers.web.pages import MAX_PAGE, HubDep
 
 DAILY_LIMIT, DAILY_MAX = 50, 100
 SEARCH_LIMIT, SEARCH_MAX = 50, 120
 LIST_LIMIT, LIST_MAX = 50, 100
-CACHE_CONTROL = "public, max-age=60"
+API_MAX_AGE = 60
 _INT_RE = re.compile(r"^\d{1,7}$")
 
 # publishedAt: newest submissions first (HF's default). trending: most upvoted for now; the time-decayed trending
@@ -78,28 +78,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def cached(request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None) -> Response:
-    """`body` with a weak ETag, Cache-Control and open CORS; 304 when the client's If-None-Match matches.
-
-    A weak tag because equal bytes are all we promise: compression or re-serialisation may change them.
-    """
-    etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    common = {
-        "ETag": etag,
-        "Cache-Control": CACHE_CONTROL,
-        # Public, read-only data: any web page may read it (HF's API allows this too).
-        "Access-Control-Allow-Origin": "*",
-        "Access-Control-Expose-Headers": "ETag, Link",
-    }
-    if _etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=common)
-    return Response(body, media_type=media_type, headers={**common, **(headers or {})})
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    wanted = etag.removeprefix("W/")
-    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+    """`body` with a weak ETag, Cache-Control and open CORS; 304 when the client's If-None-Match matches."""
+    return cached_response(request, body, media_type, headers, max_age=API_MAX_AGE, cors=True)
 
 
 def json_response(request: Request, data: Any, next_url: str | None = None) -> Response:

@@ -45,7 +45,7 @@ def make_templates() -> Jinja2Templates:
 def _layout_context(request: Request) -> dict[str, Any]:
     """What base.html needs on every page."""
     hub: Hub = request.app.state.hub
-    return {"site_name": hub.settings.site_name, "nav": NAV}
+    return {"site_name": hub.settings.site_name, "nav": NAV, "base_url": hub.settings.base_url.rstrip("/")}
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,7 +25,7 @@ from dailypapers.errors import (
     RateLimited,
 )
 from dailypapers.hub import Hub
-from dailypapers.web import citations, feeds, hf_api, pages
+from dailypapers.web import api_v1, citations, feeds, hf_api, pages
 from dailypapers.web.security import SecurityHeadersMiddleware
 from dailypapers.web.templating import make_templates, render
 
@@ -49,6 +50,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(hf_api.router)
+    app.include_router(api_v1.router)
     app.include_router(feeds.router)
     app.include_router(citations.router)  # before pages: its /papers/{id:path} would swallow /papers/{id}.bib
     app.include_router(pages.router)
@@ -59,6 +61,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.add_exception_handler(Conflict, _domain_error(409))
     app.add_exception_handler(RateLimited, _domain_error(429))
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     # Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP would block.
     app.add_middleware(SecurityHeadersMiddleware, csp_exempt=[p for p in (app.docs_url, app.redoc_url) if p])
     return app
@@ -97,6 +100,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = _error_page(request, exc.status_code, message)
     response.headers.update(exc.headers or {})
     return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's parameter checks answer in our 400 shape, not its own 422 list, so every client sees one format."""
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'][1:]) or 'request'}: {error['msg']}" for error in exc.errors()
+    )
+    if request.url.path.startswith(API_PREFIX):
+        return _json_error(400, "invalid_parameter", problems)
+    return _error_page(request, 400, problems)
 
 
 def _json_error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:

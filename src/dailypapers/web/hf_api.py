@@ -20,6 +20,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.hub import MAX_QUERY_LENGTH
 from dailypapers.models import FeedOrder, FeedQuery
 from dailypapers.periods import Period, PeriodKind, parse_period
+from dailypapers.web.api_models import ERROR_RESPONSES
 from dailypapers.web.caching import cached_response
 from dailypapers.web.hf_shapes import daily_item_json, paper_json, paper_markdown
 from dailypapers.web.pages import MAX_PAGE, HubDep
@@ -90,7 +91,7 @@ def json_response(request: Request, data: Any, next_url: str | None = None) -> R
 # -- routes ------------------------------------------------------------------------------------------------
 
 
-@router.get("/api/daily_papers", name="hf_daily_papers")
+@router.get("/api/daily_papers", name="hf_daily_papers", responses=ERROR_RESPONSES)
 def daily_papers(
     request: Request,
     hub: HubDep,
@@ -120,7 +121,7 @@ def daily_papers(
     return json_response(request, [daily_item_json(i.paper, i.entry, i.upvotes) for i in items], next_url)
 
 
-@router.get("/api/papers/search", name="hf_search_papers")
+@router.get("/api/papers/search", name="hf_search_papers", responses=ERROR_RESPONSES)
 def search_papers(
     request: Request,
     hub: HubDep,
@@ -137,7 +138,7 @@ def search_papers(
     return json_response(request, [daily_item_json(v.paper, v.entry, v.upvotes) for v in views])
 
 
-@router.get("/api/papers", name="hf_list_papers")
+@router.get("/api/papers", name="hf_list_papers", responses=ERROR_RESPONSES)
 def list_papers(
     request: Request,
     hub: HubDep,
@@ -158,14 +159,27 @@ def list_papers(
     return json_response(request, [paper_json(v.paper, v.entry, v.upvotes) for v in views], next_url)
 
 
-@router.get("/api/papers/{arxiv_id:path}", name="hf_paper")
+@router.get("/api/papers/{arxiv_id:path}", name="hf_paper", responses=ERROR_RESPONSES)
 def paper(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     """One paper, HF's `paper_info`; any id form (a version suffix too) answers with the canonical id."""
     view = hub.paper_view(arxiv_id)
     return json_response(request, paper_json(view.paper, view.entry, view.upvotes))
 
 
-@router.get("/papers/{arxiv_id:path}.md", name="hf_paper_markdown")
+class MarkdownResponse(Response):
+    media_type = "text/markdown"
+
+
+# Outside /api/ errors are the site's HTML error pages, like any other page.
+_HTML_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"description": spec["description"], "content": {"text/html": {}}}
+    for status, spec in ERROR_RESPONSES.items()
+}
+
+
+@router.get(
+    "/papers/{arxiv_id:path}.md", name="hf_paper_markdown", response_class=MarkdownResponse, responses=_HTML_ERRORS
+)
 def paper_markdown_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     """The paper page as markdown, HF's `read_paper`."""
     view = hub.paper_view(arxiv_id)

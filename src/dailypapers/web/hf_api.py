@@ -22,6 +22,7 @@ from dailypapers.models import FeedOrder, FeedQuery
 from dailypapers.periods import Period, PeriodKind, parse_period
 from dailypapers.web.api_models import ERROR_RESPONSES
 from dailypapers.web.caching import cached_response
+from dailypapers.web.hf_models import HfDailyItem, HfPaper
 from dailypapers.web.hf_shapes import daily_item_json, paper_json, paper_markdown
 from dailypapers.web.pages import MAX_PAGE, HubDep
 
@@ -91,7 +92,7 @@ def json_response(request: Request, data: Any, next_url: str | None = None) -> R
 # -- routes ------------------------------------------------------------------------------------------------
 
 
-@router.get("/api/daily_papers", name="hf_daily_papers", responses=ERROR_RESPONSES)
+@router.get("/api/daily_papers", name="hf_daily_papers", response_model=list[HfDailyItem], responses=ERROR_RESPONSES)
 def daily_papers(
     request: Request,
     hub: HubDep,
@@ -121,7 +122,7 @@ def daily_papers(
     return json_response(request, [daily_item_json(i.paper, i.entry, i.upvotes) for i in items], next_url)
 
 
-@router.get("/api/papers/search", name="hf_search_papers", responses=ERROR_RESPONSES)
+@router.get("/api/papers/search", name="hf_search_papers", response_model=list[HfDailyItem], responses=ERROR_RESPONSES)
 def search_papers(
     request: Request,
     hub: HubDep,
@@ -138,7 +139,7 @@ def search_papers(
     return json_response(request, [daily_item_json(v.paper, v.entry, v.upvotes) for v in views])
 
 
-@router.get("/api/papers", name="hf_list_papers", responses=ERROR_RESPONSES)
+@router.get("/api/papers", name="hf_list_papers", response_model=list[HfPaper], responses=ERROR_RESPONSES)
 def list_papers(
     request: Request,
     hub: HubDep,
@@ -159,7 +160,7 @@ def list_papers(
     return json_response(request, [paper_json(v.paper, v.entry, v.upvotes) for v in views], next_url)
 
 
-@router.get("/api/papers/{arxiv_id:path}", name="hf_paper", responses=ERROR_RESPONSES)
+@router.get("/api/papers/{arxiv_id:path}", name="hf_paper", response_model=HfPaper, responses=ERROR_RESPONSES)
 def paper(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     """One paper, HF's `paper_info`; any id form (a version suffix too) answers with the canonical id."""
     view = hub.paper_view(arxiv_id)

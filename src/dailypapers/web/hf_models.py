@@ -1,0 +1,69 @@
+"""Pydantic descriptions of the Hugging Face papers-API shapes hf_shapes builds: they document /openapi.json and
+let schemathesis check every answer against them (the routes still serialise the dicts themselves)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HF_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
+
+
+class _HfModel(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+class HfAuthor(_HfModel):
+    id: str = Field(alias="_id")
+    name: str
+    hidden: bool
+
+
+class HfUser(_HfModel):
+    id: str = Field(alias="_id")
+    avatarUrl: str
+    fullname: str
+    isPro: bool
+    name: str
+    user: str
+    type: str
+
+
+class HfOrganization(_HfModel):
+    id: str = Field(alias="_id")
+    name: str
+    fullname: str
+    avatarUrl: str
+
+
+class _HfExtras(_HfModel):
+    githubRepo: str | None
+    githubStars: int | None
+    projectPage: str | None
+    ai_summary: str | None
+    ai_keywords: list[str]
+    organization: HfOrganization | None
+
+
+class HfPaper(_HfExtras):
+    id: str
+    authors: list[HfAuthor]
+    publishedAt: str = Field(pattern=HF_DATETIME)
+    title: str
+    summary: str
+    upvotes: int
+    discussionId: str
+    submittedOnDailyAt: str | None = Field(default=None, pattern=HF_DATETIME)
+    submittedOnDailyBy: HfUser | None = None
+    numComments: int
+
+
+class HfDailyItem(_HfExtras):
+    paper: HfPaper
+    publishedAt: str | None = Field(pattern=HF_DATETIME)
+    title: str
+    summary: str
+    thumbnail: str | None
+    numComments: int
+    submittedBy: HfUser | None
+    isAuthorParticipating: bool
+    mediaUrls: list[str]

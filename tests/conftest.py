@@ -89,7 +89,13 @@ def store_url(request: pytest.FixtureRequest, database_url: str) -> str:
     """A migrated database of each backend; the storage contract suite runs once per backend."""
     if request.param == "sqlite":
         return database_url
-    base = request.getfixturevalue("_postgres")
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def postgres_url(_postgres: str) -> str:
+    """A fresh, migrated PostgreSQL database for one test (a copy of the migrated template)."""
+    base = _postgres
     name = f"dp_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -156,3 +156,18 @@ def test_paper_views_and_term_matching(store: SqlStore) -> None:
     assert store.match_papers(["lovelace"], limit=10) == ["2408.00003"]
     store.upsert_papers([make_paper(4, title="Unrelated", authors=("Zoë Çelik",))])
     assert store.match_papers(["Zoë", "Çelik"], limit=10) == ["2408.00004"]
+
+
+def test_leases_exclude_other_holders_until_expiry(store: SqlStore) -> None:
+    now = datetime(2026, 8, 21, 12, tzinfo=UTC)
+    ttl = timedelta(minutes=10)
+    assert store.acquire_lease("harvest", "worker-a", now, ttl)
+    assert not store.acquire_lease("harvest", "worker-b", now + timedelta(minutes=5), ttl)
+    assert store.acquire_lease("harvest", "worker-a", now + timedelta(minutes=5), ttl)  # renewal
+    assert not store.acquire_lease("harvest", "worker-b", now + timedelta(minutes=14), ttl)
+    assert store.acquire_lease("harvest", "worker-b", now + timedelta(minutes=16), ttl)  # a's lease lapsed
+    store.release_lease("harvest", "worker-a")  # not a's any more: nothing happens
+    assert not store.acquire_lease("harvest", "worker-a", now + timedelta(minutes=17), ttl)
+    store.release_lease("harvest", "worker-b")
+    assert store.acquire_lease("harvest", "worker-a", now + timedelta(minutes=17), ttl)
+    assert store.acquire_lease("digest:2026-08-21", "worker-b", now, ttl)  # leases are per name

@@ -6,11 +6,11 @@ from typing import Protocol
 
 from dailypapers.ports.accounts import AccountStore, Mailer, RateLimiter
 from dailypapers.ports.discussion import DiscussionStore
-from dailypapers.ports.papers import ArxivSource, Clock, PaperStore, ProgressSink
+from dailypapers.ports.papers import ArxivSource, Clock, LeaseStore, PaperStore, ProgressSink
 from dailypapers.ports.votes import GitHubSource, VoteStore
 
 
-class Store(PaperStore, AccountStore, VoteStore, DiscussionStore, Protocol):
+class Store(PaperStore, LeaseStore, AccountStore, VoteStore, DiscussionStore, Protocol):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
 
 
@@ -20,6 +20,7 @@ __all__ = [
     "Clock",
     "DiscussionStore",
     "GitHubSource",
+    "LeaseStore",
     "Mailer",
     "PaperStore",
     "ProgressSink",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from dailypapers.models import FeedEntry, FeedItem, FeedQuery, HarvestPage, Paper, PaperView, UpsertResult
@@ -60,6 +60,16 @@ class PaperStore(Protocol):
     def set_state(self, key: str, value: str | None) -> None:
         """Store or (with None) clear a state value."""
         ...
+
+
+class LeaseStore(Protocol):
+    """Named job leases shared by every process on every host. Any method can raise StorageError."""
+
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take (or renew, for the same holder) the lease until now + ttl; False while someone else holds it."""
+        ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...
 
 
 class ArxivSource(Protocol):

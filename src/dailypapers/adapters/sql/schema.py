@@ -166,3 +166,21 @@ github_star_snapshots = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("stars", sa.Integer, nullable=False),
 )
+
+# -- coordination between processes --------------------------------------------------------------------------
+
+job_leases = sa.Table(
+    "job_leases",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),  # e.g. "harvest", "digest:2026-08-21"
+    sa.Column("holder", sa.String(128), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),  # epoch seconds, as the limits library counts time
+)

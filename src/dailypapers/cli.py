@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from tqdm import tqdm
@@ -18,6 +18,7 @@ from dailypapers.errors import DailyPapersError
 from dailypapers.hub import Hub
 from dailypapers.models import ImportReport
 from dailypapers.records import FORMATS
+from dailypapers.search import SearchService
 from dailypapers.settings import Settings, load_settings
 from dailypapers.wiring import database_is_current, make_hub, migrate_database
 
@@ -129,13 +130,6 @@ def harvest(
     _check_migrated()
     hub = _hub()
 
-    class _Bar:
-        def __init__(self, bar: Any) -> None:
-            self.bar = bar
-
-        def advance(self, amount: int) -> None:
-            self.bar.update(amount)
-
     with tqdm(unit=" papers", desc="harvest", file=sys.stderr) as bar:
         report = hub.harvest(set_spec or None, progress=_Bar(bar))
     _print_report(report)
@@ -180,6 +174,59 @@ def worker() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     Worker(hub, stop).run_forever()
+
+
+admin_app = typer.Typer(help="Manage administrators.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Argument(help="Email address of the admin; the account is created when missing.")],
+) -> None:
+    """Make EMAIL an admin (creating the account; they sign in by emailed link like everyone else)."""
+    _check_migrated()
+    try:
+        user, created = _hub().create_admin(email)
+    except DailyPapersError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{'created' if created else 'promoted'} admin @{user.username} <{user.email}>")
+
+
+class _Bar:
+    """Adapts a tqdm bar to the ProgressSink port."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def advance(self, amount: int) -> None:
+        self.bar.update(amount)
+
+
+@app.command()
+def reindex(
+    vectors: Annotated[bool, typer.Option(help="Also re-embed every paper from scratch.")] = False,
+) -> None:
+    """Rebuild the keyword index (and with --vectors the vector index) from the database."""
+    _check_migrated()
+    hub = _hub()
+    search = cast(SearchService, hub.search_engine)
+    with tqdm(total=hub.store.count_papers(), unit=" papers", desc="reindex", file=sys.stderr) as bar:
+        count = search.reindex(progress=_Bar(bar), vectors=vectors)
+    typer.echo(f"indexed {count} papers")
+
+
+@app.command()
+def embed() -> None:
+    """Embed papers whose vectors are missing or stale (resumable: safe to interrupt and run again)."""
+    _check_migrated()
+    hub = _hub()
+    search = cast(SearchService, hub.search_engine)
+    if search.embedder is None:
+        raise _fail("no embedder configured, or its model is not built yet (run `make models`)")
+    with tqdm(total=hub.store.count_papers(), unit=" papers", desc="embed", file=sys.stderr) as bar:
+        report = search.backfill(progress=_Bar(bar))
+    typer.echo(f"embedded {report.embedded} papers ({report.per_second:.1f} papers/s), {report.unchanged} up to date")
 
 
 def main() -> None:

@@ -15,8 +15,9 @@ from dailypapers.errors import BadResumptionToken, InvalidInput, PaperNotFound
 from dailypapers.merging import merge_paper
 from dailypapers.models import FeedEntry, FeedItem, FeedQuery, ImportRecord, ImportReport, Paper, PaperView
 from dailypapers.periods import Period, PeriodKind, parse_period, period_containing
-from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, ProgressSink, RateLimiter, Store
+from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, ProgressSink, RateLimiter, SearchEngine, Store
 from dailypapers.records import FormatName, detect_format, parse_record
+from dailypapers.search import SearchFilters, SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
@@ -25,7 +26,7 @@ from dailypapers.usecases.voting import VotingMixin
 log = logging.getLogger(__name__)
 
 IMPORT_BATCH = 2000
-MAX_QUERY_LENGTH = 250
+SEARCH_PAGE_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class Hub(AccountsMixin, VotingMixin, DiscussionMixin):
         mailer: Mailer,
         github: GitHubSource,
         rate_limiter: RateLimiter,
+        search_engine: SearchEngine,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -73,6 +75,7 @@ class Hub(AccountsMixin, VotingMixin, DiscussionMixin):
         self.mailer = mailer
         self.github = github
         self.rate_limiter = rate_limiter
+        self.search_engine = search_engine
 
     # -- papers ------------------------------------------------------------------------------------------
 
@@ -103,17 +106,35 @@ class Hub(AccountsMixin, VotingMixin, DiscussionMixin):
         """Every paper, newest first, for cursor-paged listings."""
         return self.store.list_papers(limit=limit, after=after)
 
-    def search_papers(self, text: str, *, limit: int) -> list[PaperView]:
-        """Papers containing every word of `text`; raises InvalidInput for empty or over-long queries.
+    def search(
+        self,
+        text: str,
+        *,
+        mode: str = "hybrid",
+        page: int = 1,
+        page_size: int = 20,
+        filters: SearchFilters | None = None,
+    ) -> tuple[SearchResults, dict[str, PaperView]]:
+        """One page of results (hybrid, keyword or semantic) with the papers to show; InvalidInput for bad queries."""
+        results = self.search_engine.search(text, mode=mode, page=page, page_size=page_size, filters=filters)
+        return results, self.store.paper_views([hit.arxiv_id for hit in results.hits])
 
-        Basic substring matching until the hybrid search issue brings ranked keyword + semantic search.
-        """
-        terms = text.split()
-        if not terms:
-            raise InvalidInput("the search query is empty")
-        if len(text) > MAX_QUERY_LENGTH:
-            raise InvalidInput(f"the search query is longer than {MAX_QUERY_LENGTH} characters")
-        ids = self.store.match_papers(terms, limit=limit)
+    def search_papers(self, text: str, *, limit: int, mode: str = "hybrid") -> list[PaperView]:
+        """The best `limit` papers for a query, for APIs, feeds and exports; raises InvalidInput for bad queries."""
+        views: list[PaperView] = []
+        page = 1
+        while len(views) < limit:
+            results, found = self.search(text, mode=mode, page=page, page_size=min(SEARCH_PAGE_MAX, limit))
+            views += [found[hit.arxiv_id] for hit in results.hits if hit.arxiv_id in found]
+            if not results.has_more:
+                break
+            page += 1
+        return views[:limit]
+
+    def similar_papers(self, arxiv_id: str, k: int = 5) -> list[PaperView]:
+        """Nearest papers by meaning (vector neighbours), the paper itself excluded; empty without vectors."""
+        ref = parse_arxiv_ref(arxiv_id)
+        ids = [doc for doc, _score in self.search_engine.similar(ref.arxiv_id, k)]
         views = self.store.paper_views(ids)
         return [views[i] for i in ids if i in views]
 
@@ -127,7 +148,7 @@ class Hub(AccountsMixin, VotingMixin, DiscussionMixin):
         fetched = self.arxiv.fetch(ref.arxiv_id)
         if fetched is None:
             raise PaperNotFound(ref.arxiv_id)
-        self.store.upsert_papers([fetched])
+        self.search_engine.index_ids(self.store.upsert_papers([fetched]).changed_ids)
         stored = self.store.get_paper(ref.arxiv_id)
         assert stored is not None  # just written
         return stored
@@ -171,6 +192,8 @@ class Hub(AccountsMixin, VotingMixin, DiscussionMixin):
             seen = papers.get(record.paper.arxiv_id)
             papers[record.paper.arxiv_id] = merge_paper(seen, record.paper) if seen else record.paper
         result = self.store.upsert_papers(list(papers.values()))
+        # Keyword index in step with every upsert; vectors are queued for the worker (MiniLM embeds ~40/s).
+        self.search_engine.index_ids(result.changed_ids)
         duplicates = len(batch) - len(papers)
         report.inserted += len(result.inserted_ids)
         report.updated += result.updated

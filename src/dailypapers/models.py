@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from dailypapers.ranking import TrendingParams
 
 ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
 ARXIV_PDF_URL = "https://arxiv.org/pdf/{}"
@@ -79,20 +82,24 @@ class PaperView:
     upvotes: int
 
 
-FeedOrder = Literal["upvotes", "recent"]
+FeedOrder = Literal["upvotes", "recent", "trending"]
 
 
 @dataclass(frozen=True, slots=True)
 class FeedQuery:
     """Which feed entries to list: a date span (open ends allowed), optionally one submitter's, in an order.
 
-    `upvotes`: most upvoted first, then earliest submitted; `recent`: latest submitted first.
+    `upvotes`: most upvoted first, then earliest submitted; `recent`: latest submitted first; `trending`: highest
+    trending score (ranking.py) at `as_of` under `trending` first (the hub fills both from its clock and settings;
+    left out, they are the current time and ranking.DEFAULT_PARAMS).
     """
 
     start: date | None = None
     end: date | None = None
     submitter: str | None = None
     order: FeedOrder = "upvotes"
+    as_of: datetime | None = None
+    trending: TrendingParams | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +137,16 @@ class UpsertResult:
     """What a batch upsert did; `inserted_ids` lets callers act on papers that are new to the hub."""
 
     inserted_ids: tuple[str, ...] = ()
-    updated: int = 0
+    updated_ids: tuple[str, ...] = ()
     skipped: int = 0
+
+    @property
+    def updated(self) -> int:
+        return len(self.updated_ids)
+
+    @property
+    def changed_ids(self) -> tuple[str, ...]:
+        return self.inserted_ids + self.updated_ids
 
 
 @dataclass(frozen=True, slots=True)

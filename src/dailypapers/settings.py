@@ -59,8 +59,8 @@ class Settings:
     log_level: str = _setting("INFO", "Logging level of web and worker: DEBUG, INFO, WARNING or ERROR.")
     environment: str = _setting(
         "development",
-        "`development` or `production`; production refuses the default secret key and marks cookies `Secure` "
-        "when `base_url` is https.",
+        "`development` or `production`; production refuses the default secret key. (Cookies are `Secure` "
+        "whenever `base_url` is https, in either environment.)",
     )
     secret_key: str = _setting(
         DEV_SECRET_KEY, "Key that signs session cookies and CSRF tokens; set a long random value in production."
@@ -87,6 +87,23 @@ class Settings:
     rate_limit_vote: str = _setting("120/minute", "Upvote toggles per account.")
     rate_limit_comment: str = _setting("10/minute", "Comments and edits per account.")
     comment_max_chars: int = _setting(10_000, "Longest comment accepted, in characters.")
+    search_dir: str = _setting(
+        "", "Directory of the search indexes; empty: beside the SQLite file (`<db>.search/`), or `data/search`."
+    )
+    embedder: str = _setting(
+        "transformer",
+        "Embedder for semantic search: `transformer` (MiniLM int8 ONNX, ~40 abstracts/s on 2 cores), `static` "
+        "(model2vec-style, thousands/s, lower quality), `http` (OpenAI-compatible /v1/embeddings) or `none`.",
+    )
+    embedder_model: str = _setting(
+        "",
+        "Bundled model name (`all-MiniLM-L6-v2`, `minilm-static`) or a local model directory; for `http`, the "
+        "server's model name. Never downloaded: build bundled models with `make models`.",
+    )
+    embedder_models_dir: str = _setting("data/models", "Where `make models` writes the built models.")
+    embedder_url: str = _setting("", "Base URL of the `http` embedder, e.g. `http://gpu-box:8080/v1`.")
+    embedder_api_key: str = _setting("", "Bearer token for the `http` embedder.")
+    embedder_threads: int = _setting(0, "onnxruntime threads for the transformer embedder (0: all cores).")
 
     @classmethod
     def documented(cls) -> list[tuple[str, Any, str]]:

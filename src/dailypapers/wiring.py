@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
 from dailypapers.adapters.arxiv import ArxivClient
 from dailypapers.adapters.clock import SystemClock
 from dailypapers.adapters.github import GitHubClient
@@ -11,9 +16,14 @@ from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
 from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
 from dailypapers.adapters.sql.store import SqlStore
+from dailypapers.errors import ConfigError
 from dailypapers.hub import Hub
-from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer
+from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, Store
+from dailypapers.search import SearchService
+from dailypapers.search.embedders import make_embedder
 from dailypapers.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def make_hub(
@@ -36,7 +46,38 @@ def make_hub(
         github or GitHubClient(settings),
         # Counters live in the database so every web process on every host enforces the same limits.
         LimitsRateLimiter(SqlLimitsStorage(engine)),
+        make_search(settings, store),
     )
+
+
+def search_root(settings: Settings) -> Path:
+    """Where the search indexes live: the setting, else beside the SQLite file, else data/search."""
+    if settings.search_dir:
+        return Path(settings.search_dir)
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).with_suffix(".search")
+    return Path("data/search")
+
+
+def make_search(settings: Settings, store: Store) -> SearchService:
+    """The search engine; a default model that is not built yet only disables semantic search, with a warning."""
+    try:
+        embedder = make_embedder(
+            settings.embedder,
+            model=settings.embedder_model,
+            models_dir=Path(settings.embedder_models_dir),
+            url=settings.embedder_url,
+            api_key=settings.embedder_api_key,
+            timeout=settings.http_timeout_seconds,
+            threads=settings.embedder_threads,
+        )
+    except ConfigError as exc:
+        if settings.embedder_model:  # a model the operator named explicitly must load, or we stop
+            raise
+        log.warning("%s; semantic search is off until the model is built (make models)", exc)
+        embedder = None
+    return SearchService(store, search_root(settings), embedder)
 
 
 def migrate_database(settings: Settings) -> None:

@@ -1,17 +1,26 @@
-"""The background worker: runs the scheduled arXiv harvest and survives an unreachable arXiv."""
+"""The background worker: runs the scheduled arXiv harvest and GitHub star refresh, surviving unreachable sources."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from datetime import datetime, timedelta
 
-from dailypapers.errors import SourceError, StorageError
+from dailypapers.errors import DailyPapersError, SourceError, StorageError
 from dailypapers.hub import Hub
+from dailypapers.usecases.voting import StarsReport
 
 log = logging.getLogger(__name__)
 
 LAST_HARVEST_KEY = "worker:last_harvest"
+HARVEST_LEASE = "harvest"
+# Longer than any harvest takes; a worker that dies mid-harvest frees the job after this.
+HARVEST_LEASE_TTL = timedelta(hours=2)
+LAST_STARS_KEY = "worker:last_github_stars"
+STARS_EVERY = timedelta(minutes=15)  # how often to look for stale star counts (each is refreshed when stale)
 IDLE_SECONDS = 60.0
 
 
@@ -31,6 +40,8 @@ class Worker:
         self.idle_seconds = idle_seconds
         self.failures = 0
         self.retry_at: datetime | None = None
+        # Names this process in job leases: unique across hosts and restarts.
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def run_forever(self) -> None:
         interval = self.hub.settings.harvest_interval_minutes
@@ -44,14 +55,43 @@ class Worker:
         log.info("worker stopped")
 
     def tick(self) -> bool:
-        """Run the harvest if it is due; True when it ran and succeeded."""
+        """Run the due jobs (star refresh, embedding, harvest); True when the harvest ran and succeeded."""
+        self.refresh_stars()
+        self.embed_pending()
+        return self.harvest_if_due()
+
+    def embed_pending(self) -> None:
+        """Embed the papers the last imports and harvests queued; a failing embedder is logged, not fatal."""
         try:
+            report = self.hub.search_engine.embed_pending()
+        except DailyPapersError as exc:
+            log.warning("embedding queued papers failed: %s; retrying next round", exc)
+            return
+        if report.embedded:
+            log.info("embedded %d papers (%.1f papers/s)", report.embedded, report.per_second)
+
+    def harvest_if_due(self) -> bool:
+        """Harvest when due, holding the `harvest` lease so two workers (on any hosts) never harvest at once."""
+        now = self.hub.clock.now()
+        if self.retry_at is not None and now < self.retry_at:
+            return False
+        try:
+            if not self.hub.store.acquire_lease(HARVEST_LEASE, self.holder, now, HARVEST_LEASE_TTL):
+                return False
+            try:
+                return self._harvest(now)
+            finally:
+                self.hub.store.release_lease(HARVEST_LEASE, self.holder)
+        except StorageError as exc:
+            log.error("harvest failed, database error: %s; %s", exc, self._back_off())
+            return False
+
+    def _harvest(self, now: datetime) -> bool:
+        try:
+            # Read under the lease: another worker may have just finished a harvest.
             text = self.hub.store.get_state(LAST_HARVEST_KEY)
             last = datetime.fromisoformat(text) if text else None
-            now = self.hub.clock.now()
             if not harvest_due(last, now, self.hub.settings.harvest_interval_minutes):
-                return False
-            if self.retry_at is not None and now < self.retry_at:
                 return False
             log.info("harvest starting")
             report = self.hub.harvest()
@@ -59,9 +99,6 @@ class Worker:
         except SourceError as exc:
             # Offline machines and arXiv outages are normal: one clear line, then back off and retry.
             log.warning("harvest failed, arXiv unreachable or refusing: %s; %s", exc, self._back_off())
-            return False
-        except StorageError as exc:
-            log.error("harvest failed, database error: %s; %s", exc, self._back_off())
             return False
         self.failures, self.retry_at = 0, None
         log.info(
@@ -72,6 +109,35 @@ class Worker:
             len(report.rejected),
         )
         return True
+
+    def refresh_stars(self) -> StarsReport | None:
+        """Every STARS_EVERY, refresh the stale star counts of recent feed papers' repositories; None when not due.
+
+        Never raises: GitHub outages and rate limits end the round early (the client then waits for the reset by
+        itself), and a database error is logged; both are retried next round.
+        """
+        if self.hub.settings.github_refresh_hours <= 0:
+            return None
+        now = self.hub.clock.now()
+        try:
+            text = self.hub.store.get_state(LAST_STARS_KEY)
+            if text and now - datetime.fromisoformat(text) < STARS_EVERY:
+                return None
+            report = self.hub.refresh_github_stars()
+            self.hub.store.set_state(LAST_STARS_KEY, now.isoformat())
+        except StorageError as exc:
+            log.error("GitHub star refresh failed, database error: %s", exc)
+            return None
+        if report.refreshed or report.not_modified or report.missing or report.failed:
+            log.info(
+                "GitHub stars: %d refreshed, %d unchanged, %d missing, %d failed%s",
+                report.refreshed,
+                report.not_modified,
+                report.missing,
+                report.failed,
+                f"; rate-limited for {report.paused_for:.0f} s" if report.paused_for else "",
+            )
+        return report
 
     def _back_off(self) -> str:
         """Wait 1, 2, 4 … minutes between failed attempts, never longer than the harvest interval."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -68,3 +69,34 @@ def test_successful_harvest_is_remembered_across_restarts(settings: Settings, cl
     clock.at += timedelta(minutes=settings.harvest_interval_minutes)
     assert Worker(hub).tick() is True
     assert arxiv.calls == 2
+
+
+class BlockingArxiv(EmptyArxiv):
+    """Holds the first harvest open until released, so a second worker can try to start one meanwhile."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def list_records(self, set_spec: str, from_date: date | None, resumption_token: str | None) -> HarvestPage:
+        self.entered.set()
+        self.release.wait(10)
+        return super().list_records(set_spec, from_date, resumption_token)
+
+
+def test_two_workers_never_harvest_at_once(settings: Settings, clock: FixedClock) -> None:
+    arxiv = BlockingArxiv()
+    first, second = (
+        Worker(make_hub(settings, arxiv=arxiv, clock=clock)),
+        Worker(make_hub(settings, arxiv=arxiv, clock=clock)),
+    )
+    results: list[bool] = []
+    running = threading.Thread(target=lambda: results.append(first.harvest_if_due()))
+    running.start()
+    assert arxiv.entered.wait(10)
+    assert second.harvest_if_due() is False  # the lease is held by the first worker
+    arxiv.release.set()
+    running.join(10)
+    assert results == [True]
+    assert second.harvest_if_due() is False  # done and recorded: not due again
+    assert arxiv.calls == 1

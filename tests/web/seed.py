@@ -36,7 +36,8 @@ def entry(arxiv_id: str, feed_date: date, minute: int = 0, **fields: Any) -> Fee
 
 
 def store(hub: Hub, papers: Iterable[Paper], entries: Iterable[FeedEntry] = ()) -> None:
-    hub.store.upsert_papers(list(papers))
+    """Store papers as an import would: in the database and in the search index."""
+    hub.search_engine.index_ids(hub.store.upsert_papers(list(papers)).changed_ids)
     entries = list(entries)
     if entries:
         hub.store.add_feed_entries(entries)

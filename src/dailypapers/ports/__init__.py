@@ -7,6 +7,7 @@ from typing import Protocol
 from dailypapers.ports.accounts import AccountStore, Mailer, RateLimiter
 from dailypapers.ports.discussion import DiscussionStore
 from dailypapers.ports.papers import ArxivSource, Clock, LeaseStore, PaperStore, ProgressSink
+from dailypapers.ports.search import SearchEngine
 from dailypapers.ports.votes import GitHubSource, VoteStore
 
 
@@ -25,6 +26,7 @@ __all__ = [
     "PaperStore",
     "ProgressSink",
     "RateLimiter",
+    "SearchEngine",
     "Store",
     "VoteStore",
 ]

@@ -25,8 +25,9 @@ from dailypapers.errors import (
     RateLimited,
 )
 from dailypapers.hub import Hub
-from dailypapers.web import api_v1, citations, feeds, hf_api, pages
+from dailypapers.web import account_pages, admin, api_v1, auth, citations, community, discussion, feeds, hf_api, pages
 from dailypapers.web.security import SecurityHeadersMiddleware
+from dailypapers.web.subscriptions import router as subscriptions_router
 from dailypapers.web.templating import make_templates, render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -48,11 +49,17 @@ def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(title=hub.settings.site_name, version=__version__)
     app.state.hub = hub
     app.state.templates = make_templates()
+    auth.install(app)  # csrf_token() / current_user() in templates, the anonymous CSRF cookie
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(hf_api.router)
     app.include_router(api_v1.router)
     app.include_router(feeds.router)
     app.include_router(citations.router)  # before pages: its /papers/{id:path} would swallow /papers/{id}.bib
+    app.include_router(account_pages.router)
+    app.include_router(discussion.router)  # comment POSTs; /papers/{id}/comments before pages' /papers/{id:path}
+    app.include_router(admin.router)
+    app.include_router(community.router)  # /submit, /trending, upvote POSTs (HTML and /api/v1)
+    app.include_router(subscriptions_router)  # digests; before pages, whose /subscribe was the placeholder
     app.include_router(pages.router)
     app.add_exception_handler(InvalidInput, _domain_error(400))
     app.add_exception_handler(NotSignedIn, _domain_error(401))

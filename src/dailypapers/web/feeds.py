@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -192,16 +192,13 @@ def daily_feed(request: Request, hub: HubDep, fmt: str) -> Response:
 
 @router.get("/feeds/trending.{fmt}", name="feed_trending")
 def trending_feed(request: Request, hub: HubDep, fmt: str) -> Response:
-    # Until the trending formula (votes with age decay, star velocity) lands, "trending" is the last week by votes.
-    today = hub.today()
-    query = FeedQuery(start=today - timedelta(days=TRENDING_DAYS - 1), end=today, order="upvotes")
-    items, _ = hub.daily_items(query, limit=FEED_SIZE)
+    # The same ranking as /trending: votes with age decay and GitHub-star velocity (docs/trending.md).
+    items = hub.trending(days=TRENDING_DAYS).items[:FEED_SIZE]
     spec = FeedSpec(
         "/feeds/trending",
         "trending papers",
-        f"The most upvoted papers submitted in the last {TRENDING_DAYS} days "
-        "(a stand-in until the trending ranking with age decay arrives).",
-        "/week",
+        f"Papers submitted in the last {TRENDING_DAYS} days, ranked by the hub's trending score.",
+        "/trending",
     )
     return _feed_response(request, hub, spec, fmt, [(i.paper, i.entry) for i in items])
 

@@ -17,9 +17,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.errors import InvalidInput
-from dailypapers.hub import MAX_QUERY_LENGTH
 from dailypapers.models import FeedOrder, FeedQuery
 from dailypapers.periods import Period, PeriodKind, parse_period
+from dailypapers.search import MAX_QUERY_LENGTH
 from dailypapers.web.api_models import ERROR_RESPONSES
 from dailypapers.web.caching import cached_response
 from dailypapers.web.hf_models import HfDailyItem, HfPaper
@@ -32,9 +32,8 @@ LIST_LIMIT, LIST_MAX = 50, 100
 API_MAX_AGE = 60
 _INT_RE = re.compile(r"^\d{1,7}$")
 
-# publishedAt: newest submissions first (HF's default). trending: most upvoted for now; the time-decayed trending
-# score arrives with the community issue and will replace "upvotes" here.
-_SORTS: dict[str, FeedOrder] = {"publishedAt": "recent", "trending": "upvotes"}
+# publishedAt: newest submissions first (HF's default). trending: the trending score of ranking.py (docs/trending.md).
+_SORTS: dict[str, FeedOrder] = {"publishedAt": "recent", "trending": "trending"}
 
 router = APIRouter(tags=["Hugging Face compatible"])
 
@@ -116,6 +115,8 @@ def daily_papers(
         submitter=submitter or None,
         order=_SORTS[sort or "publishedAt"],
     )
+    if query.order == "trending":  # the score is taken at the hub's clock under its settings
+        query = hub.trending_query(query.start, query.end, query.submitter)
     items, total = hub.daily_items(query, limit=size, offset=page * size)
     more = (page + 1) * size < total
     next_url = str(request.url.include_query_params(p=page + 1, limit=size)) if more else None

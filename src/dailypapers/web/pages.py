@@ -16,7 +16,7 @@ from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.hub import FeedPage, Hub
 from dailypapers.models import Paper
 from dailypapers.periods import Period, PeriodKind, period_containing
-from dailypapers.web import present
+from dailypapers.web import discussion, present
 from dailypapers.web.templating import render
 
 MAX_PAGE = 100_000  # far past any real feed; bounds the OFFSET a crafted URL can ask the database for
@@ -139,6 +139,7 @@ def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
         "feed_day": _neighbour(period_containing("date", entry.feed_date)) if entry else None,
         "doi_url": f"https://doi.org/{paper.doi}" if paper.doi else None,
         "license_url": paper.license if paper.license and paper.license.startswith(("http://", "https://")) else None,
+        "discussion": discussion.thread_context(hub, paper.arxiv_id),  # read by _comments.html
     }
 
 

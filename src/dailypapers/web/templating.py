@@ -20,6 +20,8 @@ NAV = (
     present.Link("Daily", "/"),
     present.Link("Weekly", "/week"),
     present.Link("Monthly", "/month"),
+    present.Link("Trending", "/trending"),
+    present.Link("Submit", "/submit"),
 )
 
 

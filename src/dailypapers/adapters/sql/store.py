@@ -11,11 +11,13 @@ import sqlalchemy as sa
 from dailypapers.adapters.sql.accounts import SqlAccountStore
 from dailypapers.adapters.sql.base import chunks, storage_errors
 from dailypapers.adapters.sql.discussion import SqlDiscussionStore
+from dailypapers.adapters.sql.leases import SqlLeaseStore
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row, paper_values
 from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
-from dailypapers.adapters.sql.votes import SqlVoteStore
+from dailypapers.adapters.sql.votes import SqlVoteStore, trending_score_expr
 from dailypapers.merging import merge_paper
 from dailypapers.models import FeedEntry, FeedItem, FeedQuery, Paper, PaperView, UpsertResult
+from dailypapers.ranking import DEFAULT_PARAMS
 
 # Upvotes shown everywhere: counts mirrored from another hub plus this hub's own votes (a cached count).
 UPVOTES = (papers.c.imported_upvotes + papers.c.community_upvotes).label("upvotes")
@@ -28,7 +30,7 @@ def _ascii_lower(text: str) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-class SqlStore(SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
+class SqlStore(SqlLeaseStore, SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
     """The Store port: papers and feed here, the community parts in their own modules."""
 
     # -- papers ------------------------------------------------------------------------------------------
@@ -57,7 +59,7 @@ class SqlStore(SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
             if updates:
                 values: dict[str, Any] = {c: sa.bindparam(c) for c in updates[0] if c not in ("b_id", "arxiv_id")}
                 conn.execute(papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id")).values(values), updates)
-        return UpsertResult(tuple(row["arxiv_id"] for row in inserts), len(updates), skipped)
+        return UpsertResult(tuple(row["arxiv_id"] for row in inserts), tuple(row["b_id"] for row in updates), skipped)
 
     def _papers_by_id(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
         found: dict[str, Paper] = {}
@@ -117,6 +119,9 @@ class SqlStore(SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
         order: list[sa.ColumnElement[Any]]
         if query.order == "recent":
             order = [feed_entries.c.submitted_at.desc(), feed_entries.c.id.desc()]
+        elif query.order == "trending":  # ranking.py's formula, computed in SQL (adapters/sql/votes.py)
+            score = trending_score_expr(query.as_of or datetime.now(UTC), query.trending or DEFAULT_PARAMS)
+            order = [score.desc(), feed_entries.c.submitted_at.desc(), feed_entries.c.id.desc()]
         else:
             order = [UPVOTES.desc(), feed_entries.c.submitted_at, feed_entries.c.id]
         select = (
@@ -164,7 +169,7 @@ class SqlStore(SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
         select = (
             sa.select(papers.c.arxiv_id)
             # autoescape: % and _ typed by a user match literally
-            .where(*[haystack.contains(fold(term), autoescape=True) for term in terms])
+            .where(papers.c.hidden_at.is_(None), *[haystack.contains(fold(term), autoescape=True) for term in terms])
             .order_by(UPVOTES.desc(), papers.c.published.desc())
             .limit(limit)
         )

@@ -1,0 +1,160 @@
+"""Search quality: nDCG@10 and Recall@100 of keyword, semantic and hybrid search on a BEIR-layout data set.
+
+Run: `.venv/bin/python bench/search_quality.py` (defaults to ../shared/data/scifact, train split), or pass
+`--corpus corpus.jsonl[.gz] --queries queries.jsonl --qrels qrels.tsv` for any BEIR-style set. Papers go into a
+fresh SQLite hub and are indexed through SearchService — the code path the server uses. `--cache DIR` keeps the
+index directory so a second run re-uses the vectors (only changed texts are re-embedded). The last line printed
+is one JSON object: {"keyword": {"ndcg@10": …, "recall@100": …}, "semantic": {…}, "hybrid": {…}}.
+The data is read in place and never copied into the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import math
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from dailypapers.models import Paper
+from dailypapers.search.embedders import make_embedder
+from dailypapers.search.fusion import FusionConfig
+from dailypapers.search.keyword import KeywordConfig
+from dailypapers.search.query import ParsedQuery, parse_query
+from dailypapers.search.service import SearchMode, SearchService
+from dailypapers.settings import Settings
+from dailypapers.wiring import make_hub, migrate_database
+
+SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
+MODES: tuple[SearchMode, ...] = ("keyword", "semantic", "hybrid")
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8") as rows:
+        reader = csv.reader(rows, delimiter="\t")
+        next(reader)  # header
+        for row in reader:
+            if len(row) >= 3 and int(row[2]) > 0:
+                qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    return qrels
+
+
+def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int = 10) -> float:
+    dcg = sum(relevant.get(doc, 0) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    idcg = sum(rel / math.log2(i + 2) for i, rel in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at(ranked: list[str], relevant: dict[str, int], k: int = 100) -> float:
+    return len(set(ranked[:k]) & relevant.keys()) / len(relevant) if relevant else 0.0
+
+
+def corpus_papers(path: Path) -> list[Paper]:
+    """BEIR documents as papers: the id becomes the paper id, dates are made up (they do not rank)."""
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    return [
+        Paper(str(doc["_id"]), doc.get("title") or "", doc.get("text") or "", (), base + timedelta(minutes=n))
+        for n, doc in enumerate(read_jsonl(path))
+    ]
+
+
+def query_text(text: str) -> ParsedQuery:
+    """Benchmark queries are natural language: every word is a plain word (no field syntax), cut to 250 chars."""
+    words = "".join(ch if ch.isalnum() or ch in " -" else " " for ch in text)[:250]
+    return parse_query(words.replace(" -", " ").strip() or "empty")
+
+
+def evaluate(service: SearchService, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for mode in MODES:
+        if mode != "keyword" and not service.semantic_ready:
+            continue
+        ndcgs, recalls, started = [], [], time.perf_counter()
+        for qid, relevant in qrels.items():
+            ranked = [doc for doc, _ in service.rank(query_text(queries[qid]), mode, depth=100)]
+            ndcgs.append(ndcg_at(ranked, relevant))
+            recalls.append(recall_at(ranked, relevant))
+        elapsed = time.perf_counter() - started
+        results[mode] = {
+            "ndcg@10": round(sum(ndcgs) / len(ndcgs), 4),
+            "recall@100": round(sum(recalls) / len(recalls), 4),
+            "ms_per_query": round(1000 * elapsed / len(ndcgs), 2),
+        }
+        print(
+            f"{mode:8s} nDCG@10 {results[mode]['ndcg@10']:.4f}  Recall@100 {results[mode]['recall@100']:.4f}"
+            f"  ({results[mode]['ms_per_query']} ms/query)",
+            file=sys.stderr,
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=SCIFACT / "corpus.jsonl.gz")
+    parser.add_argument("--queries", type=Path, default=SCIFACT / "queries-train.jsonl")
+    parser.add_argument("--qrels", type=Path, default=SCIFACT / "qrels-train.tsv")
+    parser.add_argument("--embedder", default="transformer", help="transformer, static, http or none")
+    parser.add_argument("--model", default="", help="embedder model name or directory")
+    parser.add_argument("--models-dir", type=Path, default=Path("data/models"))
+    parser.add_argument("--cache", type=Path, help="keep the index directory here between runs")
+    parser.add_argument("--fusion", default="blend", choices=["blend", "rrf"])
+    parser.add_argument("--keyword-weight", type=float, default=0.55)
+    parser.add_argument("--title-boost", type=float, default=0.5)
+    args = parser.parse_args()
+    if not args.corpus.exists():
+        sys.exit(f"corpus not found: {args.corpus} (the SciFact data lives beside the project, in ../shared/data)")
+
+    queries = {str(q["_id"]): q["text"] for q in read_jsonl(args.queries)}
+    qrels = {q: rel for q, rel in read_qrels(args.qrels).items() if q in queries}
+    work = Path(tempfile.mkdtemp(prefix="dp-quality-"))
+    try:
+        settings = Settings(database_url=f"sqlite:///{work / 'hub.db'}")
+        migrate_database(settings)
+        hub = make_hub(settings)
+        papers = corpus_papers(args.corpus)
+        started = time.perf_counter()
+        for start in range(0, len(papers), 2000):
+            hub.store.upsert_papers(papers[start : start + 2000])
+        print(f"stored {len(papers)} papers in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+
+        embedder = make_embedder(args.embedder, model=args.model, models_dir=args.models_dir)
+        root = args.cache or work / "search"
+        service = SearchService(
+            hub.store,
+            root,
+            embedder,
+            keyword=KeywordConfig(title_boost=args.title_boost),
+            fusion=FusionConfig(method=args.fusion, keyword_weight=args.keyword_weight),
+        )
+        started = time.perf_counter()
+        service.reindex()
+        print(f"keyword index: {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        report = service.backfill()
+        if report.embedded:
+            print(f"embedded {report.embedded} papers at {report.per_second:.1f}/s", file=sys.stderr)
+        results = evaluate(service, queries, qrels)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps({m: {k: v for k, v in r.items() if k != "ms_per_query"} for m, r in results.items()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Search speed at scale: p50 / p95 / p99 latency of keyword, semantic and hybrid queries, index size and RSS.
+
+Run: `.venv/bin/python bench/search_speed.py [--papers 1000000] [--embedder static|random]`.
+
+The corpus generator: papers are made by recombining sentences of the shared arXiv abstracts
+(../shared/data/arxiv-papers.jsonl.gz, read in place): each synthetic abstract takes 4–9 sentences drawn at
+random (seeded) from the whole pool, its title is a random real title, and dates, categories and code links
+are drawn from the real ones, so term statistics stay realistic. A million abstracts cannot be embedded by
+MiniLM on 2 cores in a benchmark's time (≈ 7 hours at 40/s), so the corpus vectors come from the static
+embedder (default; real text, 256 dims) or from random unit vectors (`--embedder random`, 384 dims, MiniLM's
+size); query embedding time of the chosen embedder is included in every semantic / hybrid latency, and MiniLM's
+own query time is printed separately. Papers are indexed through SearchService.index_papers, the product path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dailypapers.models import Paper
+from dailypapers.search.embedders import Vectors, make_embedder, normalise
+from dailypapers.search.query import parse_query
+from dailypapers.search.service import SearchService
+from dailypapers.settings import Settings
+from dailypapers.wiring import make_hub, migrate_database
+
+ARXIV = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv-papers.jsonl.gz"
+QUERIES = [
+    "diffusion models for video generation",
+    "large language model reasoning",
+    "robot manipulation reinforcement learning",
+    "vision transformer efficient attention",
+    "retrieval augmented generation",
+    "graph neural networks molecules",
+    "speech recognition low resource",
+    "3D gaussian splatting",
+    "federated learning privacy",
+    "image segmentation medical",
+]
+
+
+class RandomEmbedder:
+    """Random unit vectors of MiniLM's size: stands in for corpus vectors we cannot compute in time."""
+
+    name, dim = "random-384", 384
+
+    def __init__(self) -> None:
+        self.rng = np.random.default_rng(0)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        return normalise(self.rng.standard_normal((len(texts), self.dim), dtype=np.float32))
+
+
+def load_pool(limit: int | None) -> tuple[list[str], list[dict[str, Any]]]:
+    sentences: list[str] = []
+    records: list[dict[str, Any]] = []
+    with gzip.open(ARXIV, "rt", encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            if limit and n >= limit:
+                break
+            record = json.loads(line)
+            records.append({k: record.get(k) for k in ("title", "categories", "published", "github", "authors")})
+            sentences.extend(s for s in re.split(r"(?<=[.!?])\s+", record["abstract"] or "") if len(s) > 20)
+    return sentences, records
+
+
+def generate(count: int, sentences: list[str], records: list[dict[str, Any]], start: int = 0) -> list[Paper]:
+    rng = random.Random(start)
+    papers = []
+    for n in range(start, start + count):
+        base = records[rng.randrange(len(records))]
+        abstract = " ".join(rng.choice(sentences) for _ in range(rng.randint(4, 9)))
+        published = datetime.fromisoformat(base["published"]).replace(tzinfo=UTC)
+        github = (base.get("github") or [None])[0]
+        papers.append(
+            Paper(
+                f"9{n // 100000:03d}.{n % 100000:05d}",
+                base["title"],
+                abstract,
+                tuple(base.get("authors") or ())[:5],
+                published,
+                categories=tuple(base.get("categories") or ()),
+                github_repo=github,
+            )
+        )
+    return papers
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    values = np.array(samples) * 1000
+    return {f"p{p}": round(float(np.percentile(values, p)), 2) for p in (50, 95, 99)}
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=1_000_000)
+    parser.add_argument("--embedder", default="static", choices=["static", "random"])
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=20, help="runs of the query list per mode")
+    args = parser.parse_args()
+    if not ARXIV.exists():
+        sys.exit(f"{ARXIV} not found (the shared data lives beside the project, in ../shared/data)")
+
+    work = Path(tempfile.mkdtemp(prefix="dp-speed-"))
+    settings = Settings(database_url=f"sqlite:///{work / 'hub.db'}")
+    migrate_database(settings)
+    hub = make_hub(settings)
+    sentences, records = load_pool(None)
+    embedder = make_embedder("static") if args.embedder == "static" else RandomEmbedder()
+    assert embedder is not None
+    service = SearchService(hub.store, work / "search", embedder, embed_on_index=True)
+    started, done = time.perf_counter(), 0
+    embed_seconds = 0.0
+    while done < args.papers:
+        batch = generate(min(args.batch, args.papers - done), sentences, records, start=done)
+        service.keyword.upsert(batch, heap=512_000_000)
+        t = time.perf_counter()
+        service.embed_papers(batch)
+        embed_seconds += time.perf_counter() - t
+        done += len(batch)
+        print(f"\rindexed {done:,} papers ({done / (time.perf_counter() - started):.0f}/s)", end="", file=sys.stderr)
+    service.save()
+    build = time.perf_counter() - started
+    print(file=sys.stderr)
+
+    parsed = [parse_query(q) for q in QUERIES]
+    filtered = [parse_query(q + " year:2025 cat:cs.CV") for q in QUERIES]
+    results: dict[str, Any] = {"papers": args.papers, "embedder": embedder.name, "build_s": round(build, 1)}
+    results["embed_papers_per_s"] = round(args.papers / embed_seconds, 1) if embed_seconds else None
+    for mode in ("keyword", "semantic", "hybrid"):
+        for label, queries in (("", parsed), ("_filtered", filtered)):
+            samples = []
+            for _ in range(args.repeat):
+                for query in queries:
+                    t = time.perf_counter()
+                    service.rank(query, mode, depth=100)
+                    samples.append(time.perf_counter() - t)
+            results[mode + label] = percentiles(samples)
+            print(f"{mode + label:18s} {results[mode + label]}", file=sys.stderr)
+    minilm_dir = Path("data/models/all-minilm-l6-v2-int8")
+    if (minilm_dir / "model.json").exists():
+        minilm = make_embedder("transformer", model=str(minilm_dir))
+        assert minilm is not None
+        samples = []
+        for _ in range(args.repeat):
+            for q in QUERIES:
+                t = time.perf_counter()
+                minilm.embed([q])
+                samples.append(time.perf_counter() - t)
+        results["minilm_query_embed"] = percentiles(samples)
+    results["keyword_index_mb"] = round(dir_size(work / "search" / "keyword") / 1e6, 1)
+    results["vector_index_mb"] = round(dir_size(work / "search" / "vectors") / 1e6, 1)
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3, 1)  # Linux: KiB
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,447 @@
+"""Subscribers, confirmation links, digests, the send ledger and suppressions in SQL (the DigestStore port).
+
+Exactly-once lives in the schema: UNIQUE(digest_id, subscriber_id) on the ledger, and state changes written as
+`UPDATE … WHERE state = 'pending'` so a row is marked sent once, by whoever got the server's 250.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from dailypapers.adapters.sql.base import SqlBase, storage_errors
+from dailypapers.adapters.sql.rows import utc
+from dailypapers.adapters.sql.schema import (
+    digest_deliveries,
+    digest_sent_papers,
+    digests,
+    mail_suppressions,
+    subscribers,
+    subscription_tokens,
+    users,
+)
+from dailypapers.digest import Frequency, Pick, Selection, Topics
+from dailypapers.ports.digests import Delivery, DeliveryState, Digest, Subscriber, SubscriberStatus
+
+INT_CHUNK = 900
+
+
+def _topics_values(topics: Topics) -> dict[str, Any]:
+    return {
+        "categories": list(topics.categories),
+        "include_keywords": list(topics.include),
+        "exclude_keywords": list(topics.exclude),
+    }
+
+
+def _subscriber(row: sa.Row[Any] | Mapping[str, Any], user_id: int | None = None) -> Subscriber:
+    m = row._mapping if isinstance(row, sa.Row) else row
+    created = utc(m["created_at"])
+    assert created is not None
+    return Subscriber(
+        id=m["id"],
+        email=m["email"],
+        frequency=cast(Frequency, m["frequency"]),
+        topics=Topics(tuple(m["categories"]), tuple(m["include_keywords"]), tuple(m["exclude_keywords"])),
+        status=cast(SubscriberStatus, m["status"]),
+        created_at=created,
+        confirmed_at=utc(m["confirmed_at"]),
+        user_id=m["user_id"] if user_id is None else user_id,
+    )
+
+
+def _digest(row: sa.Row[Any]) -> Digest:
+    cutoff, created = utc(row.cutoff), utc(row.created_at)
+    assert cutoff is not None
+    assert created is not None
+    return Digest(row.id, cast(Frequency, row.frequency), row.period, cutoff, tuple(row.paper_ids), created)
+
+
+def selection_to_json(selection: Selection) -> dict[str, Any]:
+    return {
+        "trending": list(selection.trending),
+        "picks": [[p.arxiv_id, p.why, round(p.score, 4)] for p in selection.picks],
+    }
+
+
+def selection_from_json(data: Mapping[str, Any]) -> Selection:
+    return Selection(
+        tuple(data.get("trending", ())),
+        tuple(Pick(p[0], p[1], float(p[2])) for p in data.get("picks", ())),
+    )
+
+
+def _delivery(row: sa.Row[Any]) -> Delivery:
+    created, next_at = utc(row.created_at), utc(row.next_attempt_at)
+    assert created is not None
+    assert next_at is not None
+    return Delivery(
+        id=row.id,
+        digest_id=row.digest_id,
+        subscriber_id=row.subscriber_id,
+        state=cast(DeliveryState, row.state),
+        selection=selection_from_json(row.content),
+        attempts=row.attempts,
+        next_attempt_at=next_at,
+        created_at=created,
+        sent_at=utc(row.sent_at),
+        last_error=row.last_error,
+    )
+
+
+def _valid_token(token_hash: str, now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        subscription_tokens.c.token_hash == token_hash,
+        subscription_tokens.c.used_at.is_(None),
+        subscription_tokens.c.expires_at > now,
+    )
+
+
+class SqlDigestStore(SqlBase):
+    """The DigestStore port."""
+
+    # -- subscribers -------------------------------------------------------------------------------------
+
+    @storage_errors
+    def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(subscribers).where(subscribers.c.id == subscriber_id)).first()
+        return _subscriber(row) if row else None
+
+    @storage_errors
+    def get_subscriber_by_email(self, email: str) -> Subscriber | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(subscribers).where(subscribers.c.email == email)).first()
+        return _subscriber(row) if row else None
+
+    @storage_errors
+    def ensure_subscriber(self, email: str, frequency: Frequency, topics: Topics, now: datetime) -> Subscriber:
+        with self._write() as conn:
+            row = conn.execute(sa.select(subscribers).where(subscribers.c.email == email)).first()
+            if row is None:
+                user_id = conn.execute(sa.select(users.c.id).where(users.c.email == email)).scalar()
+                conn.execute(
+                    subscribers.insert().values(
+                        email=email,
+                        user_id=user_id,
+                        frequency=frequency,
+                        status="pending",
+                        created_at=now,
+                        status_changed_at=now,
+                        **_topics_values(topics),
+                    )
+                )
+                row = conn.execute(sa.select(subscribers).where(subscribers.c.email == email)).one()
+        return _subscriber(row)
+
+    @storage_errors
+    def add_subscription_token(
+        self,
+        subscriber_id: int,
+        token_hash: str,
+        frequency: Frequency,
+        topics: Topics,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        with self._write() as conn:
+            # Links that can no longer be used are kept a while for support, then forgotten.
+            conn.execute(
+                subscription_tokens.delete().where(subscription_tokens.c.expires_at < now - (expires_at - now))
+            )
+            conn.execute(
+                subscription_tokens.insert().values(
+                    token_hash=token_hash,
+                    subscriber_id=subscriber_id,
+                    preferences={"frequency": frequency, **_topics_values(topics)},
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+
+    @storage_errors
+    def peek_subscription_token(self, token_hash: str, now: datetime) -> Subscriber | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(subscribers)
+                .join(subscription_tokens, subscription_tokens.c.subscriber_id == subscribers.c.id)
+                .where(_valid_token(token_hash, now))
+            ).first()
+        return _subscriber(row) if row else None
+
+    @storage_errors
+    def confirm_subscription(self, token_hash: str, now: datetime) -> Subscriber | None:
+        with self._write() as conn:
+            token = conn.execute(
+                sa.select(subscription_tokens).where(_valid_token(token_hash, now)).with_for_update()
+            ).first()
+            if token is None:
+                return None
+            used = conn.execute(
+                subscription_tokens.update()
+                .where(subscription_tokens.c.id == token.id, subscription_tokens.c.used_at.is_(None))
+                .values(used_at=now)
+            )
+            if used.rowcount != 1:
+                return None
+            row = conn.execute(sa.select(subscribers).where(subscribers.c.id == token.subscriber_id)).one()
+            if conn.execute(sa.select(mail_suppressions.c.email).where(mail_suppressions.c.email == row.email)).first():
+                return None
+            prefs = token.preferences
+            values: dict[str, Any] = {
+                "frequency": prefs["frequency"],
+                "categories": prefs["categories"],
+                "include_keywords": prefs["include_keywords"],
+                "exclude_keywords": prefs["exclude_keywords"],
+                "status": "active",
+            }
+            if row.status != "active":
+                values.update(confirmed_at=now, status_changed_at=now)
+            if row.user_id is None:
+                values["user_id"] = conn.execute(sa.select(users.c.id).where(users.c.email == row.email)).scalar()
+            conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(values))
+            return _subscriber(conn.execute(sa.select(subscribers).where(subscribers.c.id == row.id)).one())
+
+    @storage_errors
+    def unsubscribe(self, subscriber_id: int, now: datetime) -> bool:
+        with self._write() as conn:
+            changed = conn.execute(
+                subscribers.update()
+                .where(subscribers.c.id == subscriber_id, subscribers.c.status.in_(("pending", "active")))
+                .values(status="unsubscribed", status_changed_at=now)
+            )
+            return bool(changed.rowcount)
+
+    @storage_errors
+    def is_suppressed(self, email: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(mail_suppressions.c.email).where(mail_suppressions.c.email == email))
+            return found.first() is not None
+
+    # -- digests -----------------------------------------------------------------------------------------
+
+    @storage_errors
+    def get_or_create_digest(
+        self, frequency: Frequency, period: str, cutoff: datetime, paper_ids: Sequence[str], now: datetime
+    ) -> tuple[Digest, bool]:
+        where = sa.and_(digests.c.frequency == frequency, digests.c.period == period)
+        with self._write() as conn:
+            row = conn.execute(sa.select(digests).where(where)).first()
+            if row is not None:
+                return _digest(row), False
+            conn.execute(
+                digests.insert().values(
+                    frequency=frequency, period=period, cutoff=cutoff, paper_ids=list(paper_ids), created_at=now
+                )
+            )
+            return _digest(conn.execute(sa.select(digests).where(where)).one()), True
+
+    @storage_errors
+    def get_digest(self, digest_id: int) -> Digest | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(digests).where(digests.c.id == digest_id)).first()
+        return _digest(row) if row else None
+
+    @storage_errors
+    def latest_digest(self, frequency: Frequency) -> Digest | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(digests).where(digests.c.frequency == frequency).order_by(digests.c.cutoff.desc()).limit(1)
+            ).first()
+        return _digest(row) if row else None
+
+    # -- the send ledger ---------------------------------------------------------------------------------
+
+    @storage_errors
+    def subscribers_to_plan(
+        self, digest_id: int, frequency: Frequency, confirmed_before: datetime, *, after_id: int, limit: int
+    ) -> list[Subscriber]:
+        planned = sa.select(digest_deliveries.c.id).where(
+            digest_deliveries.c.digest_id == digest_id, digest_deliveries.c.subscriber_id == subscribers.c.id
+        )
+        suppressed = sa.select(mail_suppressions.c.email).where(mail_suppressions.c.email == subscribers.c.email)
+        query = (
+            sa.select(subscribers, users.c.id.label("account_id"))
+            .outerjoin(users, users.c.email == subscribers.c.email)
+            .where(
+                subscribers.c.frequency == frequency,
+                subscribers.c.status == "active",
+                subscribers.c.confirmed_at <= confirmed_before,
+                subscribers.c.id > after_id,
+                ~sa.exists(planned),
+                ~sa.exists(suppressed),
+            )
+            .order_by(subscribers.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_subscriber(r, r.user_id if r.user_id is not None else r.account_id) for r in rows]
+
+    @storage_errors
+    def sent_paper_ids(self, subscriber_ids: Sequence[int]) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {i: set() for i in subscriber_ids}
+        ids = list(subscriber_ids)
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), INT_CHUNK):
+                chunk = ids[start : start + INT_CHUNK]
+                query = sa.select(digest_sent_papers.c.subscriber_id, digest_sent_papers.c.arxiv_id).where(
+                    digest_sent_papers.c.subscriber_id.in_(chunk)
+                )
+                for subscriber_id, arxiv_id in conn.execute(query):
+                    found[subscriber_id].add(arxiv_id)
+        return found
+
+    @storage_errors
+    def add_deliveries(self, digest_id: int, planned: Sequence[tuple[int, Selection]], now: datetime) -> int:
+        if not planned:
+            return 0
+        with self._write() as conn:
+            existing = set(
+                conn.execute(
+                    sa.select(digest_deliveries.c.subscriber_id).where(
+                        digest_deliveries.c.digest_id == digest_id,
+                        digest_deliveries.c.subscriber_id.in_([s for s, _ in planned]),
+                    )
+                ).scalars()
+            )
+            rows = [
+                {
+                    "digest_id": digest_id,
+                    "subscriber_id": subscriber_id,
+                    "state": "pending",
+                    "content": selection_to_json(selection),
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for subscriber_id, selection in planned
+                if subscriber_id not in existing
+            ]
+            if rows:
+                conn.execute(digest_deliveries.insert(), rows)
+            return len(rows)
+
+    @storage_errors
+    def due_deliveries(self, now: datetime, *, after_id: int, limit: int) -> list[Delivery]:
+        query = (
+            sa.select(digest_deliveries)
+            .where(
+                digest_deliveries.c.state == "pending",
+                digest_deliveries.c.next_attempt_at <= now,
+                digest_deliveries.c.id > after_id,
+            )
+            .order_by(digest_deliveries.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_delivery(r) for r in conn.execute(query)]
+
+    @storage_errors
+    def get_delivery(self, digest_id: int, subscriber_id: int) -> Delivery | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(digest_deliveries).where(
+                    digest_deliveries.c.digest_id == digest_id, digest_deliveries.c.subscriber_id == subscriber_id
+                )
+            ).first()
+        return _delivery(row) if row else None
+
+    def _pending(self, delivery_id: int) -> sa.ColumnElement[bool]:
+        return sa.and_(digest_deliveries.c.id == delivery_id, digest_deliveries.c.state == "pending")
+
+    @storage_errors
+    def mark_sent(self, delivery_id: int, now: datetime) -> bool:
+        with self._write() as conn:
+            row = conn.execute(sa.select(digest_deliveries).where(self._pending(delivery_id))).first()
+            if row is None:
+                return False
+            conn.execute(
+                digest_deliveries.update()
+                .where(self._pending(delivery_id))
+                .values(state="sent", sent_at=now, attempts=digest_deliveries.c.attempts + 1, last_error=None)
+            )
+            ids = list(dict.fromkeys(selection_from_json(row.content).paper_ids))
+            already = set(
+                conn.execute(
+                    sa.select(digest_sent_papers.c.arxiv_id).where(
+                        digest_sent_papers.c.subscriber_id == row.subscriber_id,
+                        digest_sent_papers.c.arxiv_id.in_(ids),
+                    )
+                ).scalars()
+            )
+            new = [
+                {"subscriber_id": row.subscriber_id, "arxiv_id": i, "digest_id": row.digest_id, "sent_at": now}
+                for i in ids
+                if i not in already
+            ]
+            if new:
+                conn.execute(digest_sent_papers.insert(), new)
+            return True
+
+    @storage_errors
+    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> int:
+        with self._write() as conn:
+            conn.execute(
+                digest_deliveries.update()
+                .where(self._pending(delivery_id))
+                .values(
+                    attempts=digest_deliveries.c.attempts + 1, next_attempt_at=next_attempt_at, last_error=error[:2000]
+                )
+            )
+            attempts = conn.execute(
+                sa.select(digest_deliveries.c.attempts).where(digest_deliveries.c.id == delivery_id)
+            ).scalar()
+            return int(attempts or 0)
+
+    @storage_errors
+    def mark_failed(self, delivery_id: int, error: str, now: datetime) -> None:
+        with self._write() as conn:
+            conn.execute(
+                digest_deliveries.update()
+                .where(self._pending(delivery_id))
+                .values(state="failed", last_error=error[:2000], next_attempt_at=now)
+            )
+
+    @storage_errors
+    def mark_bounced(self, delivery_id: int, error: str, now: datetime) -> None:
+        with self._write() as conn:
+            row = conn.execute(sa.select(digest_deliveries).where(digest_deliveries.c.id == delivery_id)).one()
+            conn.execute(
+                digest_deliveries.update()
+                .where(self._pending(delivery_id))
+                .values(
+                    state="failed",
+                    attempts=digest_deliveries.c.attempts + 1,
+                    last_error=error[:2000],
+                    next_attempt_at=now,
+                )
+            )
+            email = conn.execute(sa.select(subscribers.c.email).where(subscribers.c.id == row.subscriber_id)).scalar()
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.id == row.subscriber_id)
+                .values(status="bounced", status_changed_at=now)
+            )
+            if (
+                email
+                and not conn.execute(
+                    sa.select(mail_suppressions.c.email).where(mail_suppressions.c.email == email)
+                ).first()
+            ):
+                conn.execute(
+                    mail_suppressions.insert().values(email=email, reason="bounce", detail=error[:2000], created_at=now)
+                )
+
+    @storage_errors
+    def delivery_counts(self, digest_id: int) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(digest_deliveries.c.state, sa.func.count())
+                .where(digest_deliveries.c.digest_id == digest_id)
+                .group_by(digest_deliveries.c.state)
+            ).all()
+        return {state: int(count) for state, count in rows}

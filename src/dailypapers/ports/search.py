@@ -1,0 +1,36 @@
+"""The search port: what the Hub asks of the search engine (search.SearchService implements it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # the engine's result types live with the engine
+    from dailypapers.search import SearchFilters, SearchResults
+    from dailypapers.search.service import EmbedReport
+
+
+class SearchEngine(Protocol):
+    def index_ids(self, arxiv_ids: Sequence[str]) -> None:
+        """Bring these papers' index entries in step with the store (after every upsert)."""
+        ...
+
+    def search(
+        self,
+        text: str,
+        *,
+        mode: str = "hybrid",
+        page: int = 1,
+        page_size: int = 20,
+        filters: SearchFilters | None = None,
+    ) -> SearchResults:
+        """One page of results; raises InvalidInput for bad queries."""
+        ...
+
+    def similar(self, arxiv_id: str, k: int = 5) -> list[tuple[str, float]]:
+        """Nearest papers by vector, the paper itself excluded; empty without vectors."""
+        ...
+
+    def embed_pending(self, *, batch: int = 256) -> EmbedReport:
+        """Embed papers queued by index_ids (the worker calls this)."""
+        ...

@@ -1,0 +1,16 @@
+"""Hybrid search: keyword index, query language, embedders, vector index and fusion behind SearchService."""
+
+from dailypapers.search.query import MAX_QUERY_LENGTH, ParsedQuery, SearchFilters, parse_query
+from dailypapers.search.service import MODES, SearchHit, SearchMode, SearchResults, SearchService
+
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "MODES",
+    "ParsedQuery",
+    "SearchFilters",
+    "SearchHit",
+    "SearchMode",
+    "SearchResults",
+    "SearchService",
+    "parse_query",
+]

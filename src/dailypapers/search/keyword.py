@@ -1,0 +1,305 @@
+"""KeywordIndex: bm25 over title, abstract and authors in a tantivy index directory; owns no paper records.
+
+Papers' text is not stored in the index (the database has it): snippets are made from the papers the caller
+passes. One process writes at a time (tantivy's lock); readers in other processes see each commit.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+
+from dailypapers.errors import StorageError
+from dailypapers.models import Paper
+from dailypapers.search.query import ParsedQuery, SearchFilters
+
+log = logging.getLogger(__name__)
+
+TEXT, NAMES = "dp_en", "dp_names"
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordConfig:
+    """Ranking knobs, tuned with bench/search_quality.py on the SciFact train split."""
+
+    title_boost: float = 0.5  # measured: 0.5 > 1.0 > 1.6 on SciFact train (short titles already score high)
+    abstract_boost: float = 1.0
+    author_boost: float = 0.5
+    phrase_boost: float = 1.0
+    stopwords: bool = True
+
+
+def _text_analyzer(stopwords: bool) -> tantivy.TextAnalyzer:
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+    builder = builder.filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold())
+    if stopwords:
+        builder = builder.filter(tantivy.Filter.stopword("english"))
+    return builder.filter(tantivy.Filter.stemmer("english")).build()
+
+
+def _names_analyzer() -> tantivy.TextAnalyzer:
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase())
+    return builder.filter(tantivy.Filter.ascii_fold()).build()
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("arxiv_id", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("title", tokenizer_name=TEXT)
+    builder.add_text_field("abstract", tokenizer_name=TEXT)
+    builder.add_text_field("authors", tokenizer_name=NAMES)
+    builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("day", indexed=True, fast=True)  # date.toordinal() of `published`
+    builder.add_integer_field("has_code", indexed=True)
+    return builder.build()
+
+
+class KeywordIndex:
+    """A tantivy index in `path` (created when missing); `search` returns (arxiv_id, score) pages."""
+
+    def __init__(self, path: Path, config: KeywordConfig | None = None) -> None:
+        self.path = path
+        self.config = config or KeywordConfig()
+        self.schema = _schema()
+        path.mkdir(parents=True, exist_ok=True)
+        version_file = path / "dailypapers-schema"
+        fresh = not tantivy.Index.exists(str(path))
+        if not fresh and (not version_file.exists() or version_file.read_text().strip() != SCHEMA_VERSION):
+            raise StorageError(f"keyword index at {path} has an old layout; delete it and run `dailypapers reindex`")
+        try:
+            self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        except ValueError as exc:
+            raise StorageError(f"cannot open keyword index at {path}: {exc}") from exc
+        version_file.write_text(SCHEMA_VERSION + "\n")
+        self.analyzer = _text_analyzer(self.config.stopwords)
+        self.names = _names_analyzer()
+        self.index.register_tokenizer(TEXT, self.analyzer)
+        self.index.register_tokenizer(NAMES, self.names)
+        self.index.config_reader(reload_policy="commit")
+
+    # -- writing -----------------------------------------------------------------------------------------
+
+    def _writer(self, heap: int) -> tantivy.IndexWriter:
+        for attempt in range(50):  # another process (worker, CLI) may hold tantivy's writer lock briefly
+            try:
+                return self.index.writer(heap_size=heap, num_threads=1)
+            except ValueError as exc:
+                if "lock" not in str(exc).lower() or attempt == 49:
+                    raise StorageError(f"cannot write the keyword index at {self.path}: {exc}") from exc
+                time.sleep(0.1)
+        raise AssertionError("unreachable")
+
+    def upsert(self, papers: Iterable[Paper], *, heap: int = 64_000_000) -> int:
+        """Add or replace papers (keyed by arxiv_id) and commit; returns how many were written."""
+        writer = self._writer(heap)
+        count = 0
+        try:
+            for paper in papers:
+                writer.delete_documents_by_term("arxiv_id", paper.arxiv_id)
+                writer.add_document(self._document(paper))
+                count += 1
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self.index.reload()
+        return count
+
+    def clear(self) -> None:
+        writer = self._writer(64_000_000)
+        writer.delete_all_documents()
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+
+    @staticmethod
+    def _document(paper: Paper) -> tantivy.Document:
+        categories = sorted({c.lower() for c in paper.categories} | {c.split(".")[0].lower() for c in paper.categories})
+        return tantivy.Document(
+            arxiv_id=paper.arxiv_id,
+            title=paper.title,
+            abstract=paper.abstract,
+            authors=list(paper.authors) or [""],
+            categories=categories or [""],
+            day=paper.published.date().toordinal(),
+            has_code=1 if paper.github_repo else 0,
+        )
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def _searcher(self) -> tantivy.Searcher:
+        # Another process (worker, CLI) may have committed: reloading is cheap when nothing changed.
+        self.index.reload()
+        return self.index.searcher()
+
+    def count(self) -> int:
+        return int(self._searcher().num_docs)
+
+    def search(self, query: ParsedQuery, *, limit: int, offset: int = 0) -> tuple[list[tuple[str, float]], int]:
+        """One page of (arxiv_id, bm25 score), best first, and the number of matching papers.
+
+        A query with no words (filters only) lists matching papers newest first.
+        """
+        searcher = self._searcher()
+        text = self.text_query(query)
+        filters = self.filter_query(query.filters, query.excluded)
+        if text is None:
+            full = self._and(tantivy.Query.all_query(), filters)
+            result = searcher.search(full, limit=limit, offset=offset, order_by_field="day")
+        else:
+            result = searcher.search(self._and(text, filters), limit=limit, offset=offset)
+        hits = [(searcher.doc(address)["arxiv_id"][0], float(score)) for score, address in result.hits]
+        return hits, int(getattr(result, "count", 0) or 0)
+
+    def filtered_ids(self, query: ParsedQuery, *, limit: int) -> tuple[list[str], int]:
+        """Ids of papers passing the query's filters (not its words), up to `limit`, and how many pass."""
+        searcher = self._searcher()
+        clauses = self.filter_query(query.filters, query.excluded, query.phrases)
+        result = searcher.search(self._and(tantivy.Query.all_query(), clauses), limit=limit)
+        return [searcher.doc(a)["arxiv_id"][0] for _, a in result.hits], int(getattr(result, "count", 0) or 0)
+
+    def passing(self, query: ParsedQuery, ids: Sequence[str]) -> set[str]:
+        """The subset of `ids` that pass the query's filters and exclusions."""
+        if not ids:
+            return set()
+        searcher = self._searcher()
+        within = tantivy.Query.term_set_query(self.schema, "arxiv_id", list(ids))
+        clauses = self.filter_query(query.filters, query.excluded, query.phrases)
+        result = searcher.search(self._and(within, clauses), limit=len(ids))
+        return {searcher.doc(a)["arxiv_id"][0] for _, a in result.hits}
+
+    def text_query(self, query: ParsedQuery) -> tantivy.Query | None:
+        """The scored part: every word (OR) over boosted fields, phrases required."""
+        cfg = self.config
+        should: list[tantivy.Query] = []
+        for word in query.words:
+            for token in self.analyzer.analyze(word):
+                should.append(self._fields_term(token))
+            if cfg.author_boost > 0:
+                for token in self.names.analyze(word):
+                    term = tantivy.Query.term_query(self.schema, "authors", token)
+                    should.append(tantivy.Query.boost_query(term, cfg.author_boost))
+        must: list[tantivy.Query] = []
+        for phrase in query.phrases:
+            phrase_query = self._phrase(phrase)
+            if phrase_query is not None:
+                must.append(tantivy.Query.boost_query(phrase_query, cfg.phrase_boost))
+        if not should and not must:
+            return None
+        clauses = [(tantivy.Occur.Must, q) for q in must] + [(tantivy.Occur.Should, q) for q in should]
+        return tantivy.Query.boolean_query(clauses)
+
+    def filter_query(
+        self, filters: SearchFilters, excluded: Sequence[str] = (), phrases: Sequence[str] = ()
+    ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        """Unscored restrictions: filters, exclusions and (for vector candidates) required phrases."""
+        schema: tantivy.Schema = self.schema
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for phrase in phrases:
+            required = self._phrase(phrase)
+            if required is not None:
+                clauses.append((tantivy.Occur.Must, required))
+        for author in filters.authors:
+            tokens = self.names.analyze(author)
+            if len(tokens) == 1:
+                clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(schema, "authors", tokens[0])))
+            elif tokens:
+                name = tantivy.Query.phrase_query(schema, "authors", list[str | tuple[int, str]](tokens), slop=1)
+                clauses.append((tantivy.Occur.Must, name))
+        if filters.categories:
+            categories = tantivy.Query.term_set_query(schema, "categories", list(filters.categories))
+            clauses.append((tantivy.Occur.Must, categories))
+        if filters.start or filters.end:
+            day = tantivy.Query.range_query(
+                schema,
+                "day",
+                tantivy.FieldType.Integer,
+                filters.start.toordinal() if filters.start else 0,
+                filters.end.toordinal() if filters.end else 10_000_000,
+            )
+            clauses.append((tantivy.Occur.Must, day))
+        if filters.has_code:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(schema, "has_code", 1)))
+        for text in excluded:
+            tokens = self.analyzer.analyze(text)
+            if len(tokens) == 1:
+                clauses.append((tantivy.Occur.MustNot, self._fields_term(tokens[0], boosted=False)))
+            elif tokens:
+                excluded_phrase = self._phrase(text)
+                if excluded_phrase is not None:
+                    clauses.append((tantivy.Occur.MustNot, excluded_phrase))
+        return clauses
+
+    def _fields_term(self, token: str, *, boosted: bool = True) -> tantivy.Query:
+        title = tantivy.Query.term_query(self.schema, "title", token, index_option="freq")
+        abstract = tantivy.Query.term_query(self.schema, "abstract", token, index_option="freq")
+        if boosted:
+            title = tantivy.Query.boost_query(title, self.config.title_boost)
+            abstract = tantivy.Query.boost_query(abstract, self.config.abstract_boost)
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, title), (tantivy.Occur.Should, abstract)])
+
+    def _phrase(self, text: str) -> tantivy.Query | None:
+        tokens = self.analyzer.analyze(text)
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return self._fields_term(tokens[0], boosted=False)
+        words = list[str | tuple[int, str]](tokens)
+        parts = [tantivy.Query.phrase_query(self.schema, f, words) for f in ("title", "abstract")]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in parts])
+
+    @staticmethod
+    def _and(query: tantivy.Query, clauses: list[tuple[tantivy.Occur, tantivy.Query]]) -> tantivy.Query:
+        if not clauses:
+            return query
+        # Filters restrict without scoring: a zero constant score keeps bm25 the only ranking signal.
+        unscored = [(occur, tantivy.Query.const_score_query(q, 0.0)) for occur, q in clauses]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *unscored])
+
+    # -- snippets ----------------------------------------------------------------------------------------
+
+    def snippets(self, query: ParsedQuery, papers: Sequence[Paper], *, max_chars: int = 240) -> dict[str, str]:
+        """Abstract excerpts as safe HTML: text escaped, matched terms in <mark>; no match → the opening."""
+        text = self.text_query(ParsedQuery(words=query.words, phrases=query.phrases))
+        generator = None
+        if text is not None:
+            generator = tantivy.SnippetGenerator.create(self._searcher(), text, self.schema, "abstract")
+            generator.set_max_num_chars(max_chars)
+        out: dict[str, str] = {}
+        for paper in papers:
+            snippet_html = ""
+            if generator is not None:
+                snippet = generator.snippet_from_doc(tantivy.Document(abstract=paper.abstract))
+                snippet_html = _mark(snippet.fragment(), [(r.start, r.end) for r in snippet.highlighted()])
+            out[paper.arxiv_id] = snippet_html or _opening(paper.abstract, max_chars)
+        return out
+
+
+def _mark(fragment: str, ranges: list[tuple[int, int]]) -> str:
+    if not ranges:
+        return ""
+    raw = fragment.encode("utf-8")  # tantivy's ranges are byte offsets
+    parts, last = [], 0
+    for start, end in sorted(ranges):
+        if start < last:
+            continue
+        parts.append(html.escape(raw[last:start].decode("utf-8", "replace")))
+        parts.append("<mark>" + html.escape(raw[start:end].decode("utf-8", "replace")) + "</mark>")
+        last = end
+    parts.append(html.escape(raw[last:].decode("utf-8", "replace")))
+    return "".join(parts).strip()
+
+
+def _opening(abstract: str, max_chars: int) -> str:
+    text = " ".join(abstract.split())
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] + " …"
+    return html.escape(text)

@@ -1,0 +1,298 @@
+"""SearchService: the one entry point for search — indexing, keyword / semantic / hybrid queries, similar papers.
+
+Owns the index files under its root directory (keyword/, vectors/<model>/, pending queue); reads papers only
+through the Store port and never writes to the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from dailypapers.errors import InvalidInput, PaperNotFound
+from dailypapers.models import Paper
+from dailypapers.ports import ProgressSink, Store
+from dailypapers.search.embedders import Embedder, document_text
+from dailypapers.search.fusion import FusionConfig, fuse
+from dailypapers.search.keyword import KeywordConfig, KeywordIndex
+from dailypapers.search.query import ParsedQuery, SearchFilters, parse_query
+from dailypapers.search.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+SearchMode = Literal["keyword", "semantic", "hybrid"]
+MODES: tuple[SearchMode, ...] = ("keyword", "semantic", "hybrid")
+MAX_PAGE_SIZE = 100
+EXACT_LIMIT = 20_000  # filtered semantic search scores the filtered set exactly when it is this small
+SAVE_EVERY_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    arxiv_id: str
+    score: float
+    snippet_html: str  # escaped abstract excerpt with <mark> around matched terms
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    query: ParsedQuery
+    mode: SearchMode  # the mode actually used (hybrid falls back to keyword when there are no vectors)
+    hits: list[SearchHit]
+    total: int  # keyword: exact match count; semantic / hybrid: candidates ranked
+    page: int
+    page_size: int
+    notice: str | None = None  # e.g. why semantic search was not used
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * self.page_size < self.total
+
+
+@dataclass(slots=True)
+class EmbedReport:
+    embedded: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds else 0.0
+
+
+class _NoProgress:
+    def advance(self, amount: int) -> None:
+        pass
+
+
+def text_hash(paper: Paper) -> int:
+    """Fingerprint of what gets embedded; a changed title or abstract means a stale vector."""
+    digest = hashlib.blake2b(document_text(paper.title, paper.abstract).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_") or "model"
+
+
+class SearchService:
+    """Search over the papers of one Store, with indexes kept in `root` (beside the SQLite file by default)."""
+
+    def __init__(
+        self,
+        store: Store,
+        root: Path,
+        embedder: Embedder | None,
+        *,
+        keyword: KeywordConfig | None = None,
+        fusion: FusionConfig | None = None,
+        embed_on_index: bool = False,
+    ) -> None:
+        self.store, self.root, self.embedder = store, root, embedder
+        self.fusion = fusion or FusionConfig()
+        self.embed_on_index = embed_on_index
+        self.keyword = KeywordIndex(root / "keyword", keyword)
+        self.vectors: VectorIndex | None = None
+        if embedder is not None:
+            self.vectors = VectorIndex.open(root / "vectors" / _slug(embedder.name), embedder.name, embedder.dim)
+        self._pending = root / f"pending-{_slug(embedder.name)}.txt" if embedder else None
+
+    # -- indexing ----------------------------------------------------------------------------------------
+
+    def index_ids(self, arxiv_ids: Sequence[str]) -> None:
+        """Re-index papers as the store now has them: call after every upsert batch (new or changed papers).
+
+        The keyword index is updated at once; vectors are embedded now with `embed_on_index`, otherwise the ids
+        are queued for `embed_pending` (the worker), because a transformer embeds ~40 papers/s.
+        """
+        if not arxiv_ids:
+            return
+        papers = list(self.store.get_papers(list(arxiv_ids)).values())
+        self.index_papers(papers)
+
+    def index_papers(self, papers: Sequence[Paper]) -> None:
+        self.keyword.upsert(papers)
+        if self.vectors is None or not papers:
+            return
+        if self.embed_on_index:
+            self.embed_papers(papers)
+            self.save()
+        else:
+            assert self._pending is not None
+            self.root.mkdir(parents=True, exist_ok=True)
+            with self._pending.open("a", encoding="utf-8") as queue:
+                queue.write("".join(p.arxiv_id + "\n" for p in papers))
+
+    def embed_papers(self, papers: Sequence[Paper]) -> EmbedReport:
+        """Embed papers whose vector is missing or stale (text changed); does not save."""
+        report = EmbedReport()
+        if self.vectors is None or self.embedder is None:
+            return report
+        todo = [(p, h) for p in papers if self.vectors.hash_of(p.arxiv_id) != (h := text_hash(p))]
+        report.unchanged = len(papers) - len(todo)
+        if todo:
+            started = time.perf_counter()
+            vectors = self.embedder.embed([document_text(p.title, p.abstract) for p, _ in todo])
+            self.vectors.add([p.arxiv_id for p, _ in todo], vectors, [h for _, h in todo])
+            report.seconds = time.perf_counter() - started
+            report.embedded = len(todo)
+            report.ids = [p.arxiv_id for p, _ in todo]
+        return report
+
+    def embed_pending(self, *, batch: int = 256) -> EmbedReport:
+        """Embed the papers queued by index_ids (the worker calls this); saves the vectors."""
+        total = EmbedReport()
+        if self._pending is None or not self._pending.exists():
+            return total
+        claimed = self._pending.with_name(f"{self._pending.stem}.{os.getpid()}.claimed")
+        self._pending.replace(claimed)  # new ids queued meanwhile go to a fresh file
+        ids = list(dict.fromkeys(line for line in claimed.read_text(encoding="utf-8").split("\n") if line))
+        for start in range(0, len(ids), batch):
+            papers = list(self.store.get_papers(ids[start : start + batch]).values())
+            report = self.embed_papers(papers)
+            total.embedded += report.embedded
+            total.unchanged += report.unchanged
+            total.seconds += report.seconds
+        self.save()
+        claimed.unlink()
+        return total
+
+    def backfill(self, *, batch: int = 256, progress: ProgressSink | None = None) -> EmbedReport:
+        """Embed every paper with a missing or stale vector, newest first; resumable (saves every 30 s)."""
+        total, sink = EmbedReport(), progress or _NoProgress()
+        if self.vectors is None:
+            return total
+        after = None
+        last_save = time.monotonic()
+        while papers := self.store.list_papers(limit=batch, after=after):
+            report = self.embed_papers(papers)
+            total.embedded += report.embedded
+            total.unchanged += report.unchanged
+            total.seconds += report.seconds
+            sink.advance(len(papers))
+            after = (papers[-1].published, papers[-1].arxiv_id)
+            if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
+                self.save()
+                last_save = time.monotonic()
+        self.save()
+        return total
+
+    def reindex(self, *, batch: int = 2000, progress: ProgressSink | None = None, vectors: bool = False) -> int:
+        """Rebuild the keyword index from the store (and with `vectors`, the vector index from scratch)."""
+        sink = progress or _NoProgress()
+        self.keyword.clear()
+        if vectors and self.embedder is not None and self.vectors is not None:
+            self.vectors = VectorIndex(self.vectors.path, self.embedder.name, self.embedder.dim)
+        count, after = 0, None
+        while papers := self.store.list_papers(limit=batch, after=after):
+            self.keyword.upsert(papers, heap=256_000_000)
+            if vectors:
+                self.embed_papers(papers)
+            count += len(papers)
+            sink.advance(len(papers))
+            after = (papers[-1].published, papers[-1].arxiv_id)
+        if vectors:
+            self.save()
+        return count
+
+    def save(self) -> None:
+        if self.vectors is not None:
+            self.vectors.save()
+
+    # -- querying ----------------------------------------------------------------------------------------
+
+    @property
+    def semantic_ready(self) -> bool:
+        if self.vectors is None:
+            return False
+        self.vectors.reload_if_changed()
+        return len(self.vectors) > 0
+
+    def search(
+        self,
+        text: str,
+        *,
+        mode: str = "hybrid",
+        page: int = 1,
+        page_size: int = 20,
+        filters: SearchFilters | None = None,
+        snippets: bool = True,
+    ) -> SearchResults:
+        """One page of results; raises InvalidInput for bad queries, modes or pages (the web maps it to 400)."""
+        if mode not in MODES:
+            raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidInput(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}")
+        parsed = parse_query(text)
+        if filters is not None:
+            parsed = parsed.with_filters(filters)
+        used: SearchMode = mode  # narrowed by the `in MODES` check above
+        notice = None
+        if used != "keyword" and not parsed.has_text:
+            used = "keyword"
+        elif used != "keyword" and not self.semantic_ready:
+            used, notice = "keyword", "semantic search is not available yet (no vectors); showing keyword results"
+        offset = (page - 1) * page_size
+        if used == "keyword":
+            ranked, total = self.keyword.search(parsed, limit=page_size, offset=offset)
+        else:
+            ranked_all = self.rank(parsed, used, depth=max(self.fusion.depth, offset + page_size))
+            total, ranked = len(ranked_all), ranked_all[offset : offset + page_size]
+        hits = self._hits(parsed, ranked, snippets)
+        return SearchResults(parsed, used, hits, total, page, page_size, notice)
+
+    def rank(self, parsed: ParsedQuery, mode: SearchMode, *, depth: int) -> list[tuple[str, float]]:
+        """The ranked candidate list of a mode, filters applied before the cut (the quality bench uses this)."""
+        if mode == "keyword":
+            return self.keyword.search(parsed, limit=depth)[0]
+        vector = self._semantic(parsed, depth)
+        if mode == "semantic":
+            return vector
+        keyword = self.keyword.search(parsed, limit=depth)[0]
+        return fuse(keyword, vector, self.fusion)
+
+    def _semantic(self, parsed: ParsedQuery, depth: int) -> list[tuple[str, float]]:
+        assert self.embedder is not None
+        assert self.vectors is not None
+        query_vector = self.embedder.embed([parsed.text])[0]
+        if not (parsed.filters.active or parsed.excluded or parsed.phrases):
+            return self.vectors.search(query_vector, depth)
+        allowed, count = self.keyword.filtered_ids(parsed, limit=EXACT_LIMIT)
+        if count <= EXACT_LIMIT:
+            return self.vectors.exact(query_vector, allowed, depth)
+        candidates = self.vectors.search(query_vector, depth * 10)
+        passing = self.keyword.passing(parsed, [doc for doc, _ in candidates])
+        return [c for c in candidates if c[0] in passing][:depth]
+
+    def _hits(self, parsed: ParsedQuery, ranked: Sequence[tuple[str, float]], snippets: bool) -> list[SearchHit]:
+        if not ranked:
+            return []
+        texts: dict[str, str] = {}
+        if snippets:
+            papers = self.store.get_papers([doc for doc, _ in ranked])
+            texts = self.keyword.snippets(parsed, [papers[doc] for doc, _ in ranked if doc in papers])
+        return [SearchHit(doc, score, texts.get(doc, "")) for doc, score in ranked]
+
+    def similar(self, arxiv_id: str, k: int = 5) -> list[tuple[str, float]]:
+        """The k papers nearest to this one by vector (itself excluded); by its title's words without vectors."""
+        if self.semantic_ready:
+            assert self.vectors is not None
+            _, own = self.vectors.vectors([arxiv_id])
+            if len(own):
+                return [hit for hit in self.vectors.search(own[0], k + 1) if hit[0] != arxiv_id][:k]
+        paper = self.store.get_paper(arxiv_id)
+        if paper is None:
+            raise PaperNotFound(arxiv_id)
+        words = tuple(w for w in re.findall(r"\w+", paper.title) if len(w) > 2)[:20]
+        if not words:
+            return []
+        hits, _ = self.keyword.search(ParsedQuery(words=words), limit=k + 1)
+        return [hit for hit in hits if hit[0] != arxiv_id][:k]

@@ -1,0 +1,184 @@
+"""Community routes: /submit, upvotes (HTML form, fetch and the bearer-token API) and /trending. No rules here.
+
+The Hub decides (usecases/voting.py); these routes parse forms, pick HTML, JSON or a redirect, and re-show a form
+with its error. Every POST is CSRF-protected; the /api/v1 routes take a `write` token (or a session + CSRF header).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from dailypapers.errors import InvalidInput, PermissionDenied, RateLimited
+from dailypapers.ports.votes import VoteState
+from dailypapers.usecases.accounts import safe_next_path
+from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
+from dailypapers.web import present
+from dailypapers.web.auth import AUTH_RESPONSES, CsrfProtected, CurrentUser, RequireUser, WriteUser
+from dailypapers.web.pages import HubDep, parse_page
+from dailypapers.web.templating import render
+
+html = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["dailypapers API v1"])
+router = APIRouter()
+FormText = Annotated[str, Form()]
+_FORM_LIMIT = 4096  # longer than any id or URL we accept; the Hub gives the precise message
+
+
+# -- submissions -------------------------------------------------------------------------------------------
+
+
+@html.get("/submit", name="submit")
+def submit_form(request: Request, hub: HubDep, user: RequireUser, arxiv: str = "") -> Response:
+    return _submit_page(request, hub, {"arxiv": arxiv[:_FORM_LIMIT]})
+
+
+@html.post("/submit", dependencies=[CsrfProtected])
+def submit(
+    request: Request,
+    hub: HubDep,
+    user: RequireUser,
+    arxiv: FormText = "",
+    github_repo: FormText = "",
+    project_page: FormText = "",
+) -> Response:
+    """Submit a paper; success and duplicates (the existing entry) go to the paper's page, problems re-show the
+    form with why."""
+    values = {"arxiv": arxiv, "github_repo": github_repo, "project_page": project_page}
+    values = {name: value[:_FORM_LIMIT] for name, value in values.items()}
+    if not arxiv.strip():
+        return _submit_page(request, hub, values, "Enter an arXiv id or URL.", 400)
+    try:
+        result = hub.submit_paper(
+            user, arxiv[:_FORM_LIMIT], github_repo=github_repo or None, project_page=project_page or None
+        )
+    except InvalidInput as exc:  # a bad id or URL, or a paper too old: say so next to the form
+        return _submit_page(request, hub, values, str(exc), 400)
+    except PermissionDenied as exc:
+        return _submit_page(request, hub, values, str(exc), 403)
+    except RateLimited as exc:
+        response = _submit_page(request, hub, values, str(exc), 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return RedirectResponse(present.paper_url(result.paper.arxiv_id), status_code=303)
+
+
+def _submit_page(
+    request: Request, hub: HubDep, values: dict[str, str], error: str | None = None, status: int = 200
+) -> Response:
+    context = {
+        "title": "Submit a paper",
+        "nav_current": "/submit",
+        "values": {"github_repo": "", "project_page": "", **values},
+        "error": error,
+        "max_age_days": hub.settings.submission_max_age_days,
+        "per_day": hub.settings.submissions_per_day,
+    }
+    return render(request, "submit.html", context, status)
+
+
+# -- upvotes -----------------------------------------------------------------------------------------------
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _desired(raw: str) -> bool | None:
+    """The form's `upvote` field: "1" upvote, "0" withdraw, absent or empty: toggle."""
+    if not raw:
+        return None
+    if raw not in ("0", "1"):
+        raise InvalidInput("upvote must be 1 (upvote) or 0 (withdraw the upvote)")
+    return raw == "1"
+
+
+@html.post("/papers/{arxiv_id:path}/upvote", dependencies=[CsrfProtected], name="upvote")
+def upvote(
+    request: Request, hub: HubDep, user: RequireUser, arxiv_id: str, upvote: FormText = "", next: FormText = ""
+) -> Response:
+    """The upvote button. Without JavaScript: a 303 back to the page it was on. With (static/upvote.js, which
+    asks for JSON): {upvoted, upvotes}. The form says which state it wants, so a double submit is harmless."""
+    state = hub.set_upvote(user, arxiv_id, _desired(upvote))
+    if _wants_json(request):
+        return JSONResponse({"arxiv_id": state.arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes})
+    back = safe_next_path(next) if next else present.paper_url(state.arxiv_id)
+    return RedirectResponse(back, status_code=303)
+
+
+class VoteOut(BaseModel):
+    arxiv_id: str = Field(description="The paper, canonical id without version.")
+    upvoted: bool = Field(description="Whether the caller's account now upvotes the paper.")
+    upvotes: int = Field(description="The paper's upvotes as pages show them (every vote, imported ones too).")
+
+    @classmethod
+    def of(cls, state: VoteState) -> VoteOut:
+        return cls(arxiv_id=state.arxiv_id, upvoted=state.upvoted, upvotes=state.upvotes)
+
+
+_ArxivPath = Annotated[str, Path(description="arXiv id, any version suffix accepted", max_length=64)]
+_VOTE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    404: {"description": "No such paper."},
+    429: {"description": "Too many votes; see Retry-After."},
+}
+
+
+@api.post("/papers/{arxiv_id:path}/upvote", response_model=VoteOut, responses=_VOTE_RESPONSES)
+def api_upvote(hub: HubDep, user: WriteUser, arxiv_id: _ArxivPath) -> VoteOut:
+    """Upvote a paper as the token's account (idempotent: upvoting twice is one vote). Scope `write`."""
+    return VoteOut.of(hub.set_upvote(user, arxiv_id, True))
+
+
+@api.delete("/papers/{arxiv_id:path}/upvote", response_model=VoteOut, responses=_VOTE_RESPONSES)
+def api_withdraw_upvote(hub: HubDep, user: WriteUser, arxiv_id: _ArxivPath) -> VoteOut:
+    """Withdraw the account's upvote (idempotent). Scope `write`."""
+    return VoteOut.of(hub.set_upvote(user, arxiv_id, False))
+
+
+# -- trending ----------------------------------------------------------------------------------------------
+
+
+@html.get("/trending", name="trending")
+def trending(request: Request, hub: HubDep, user: CurrentUser, days: str = "", p: str | None = None) -> Response:
+    window = _days(days)
+    page = hub.trending(window, parse_page(p))
+    pages = max(1, -(-page.total // page.page_size))
+    ids = [item.paper.arxiv_id for item in page.items]
+
+    def url(days: int, p: int = 1) -> str:
+        query = [f"days={days}"] if days != TRENDING_DAYS else []
+        query += [f"p={p}"] if p > 1 else []
+        return "/trending" + ("?" + "&".join(query) if query else "")
+
+    context = {
+        "title": "Trending papers",
+        "nav_current": "/trending",
+        "trending": page,
+        "params": hub.trending_params,
+        "first_rank": (page.page - 1) * page.page_size + 1,
+        "pages": pages,
+        "upvoted_ids": hub.upvoted_ids(user, ids),
+        "windows": [present.Link(label, url(n), n == window) for n, label in _WINDOWS],
+        "newer_page_url": url(window, page.page - 1) if page.page > 1 else None,
+        "older_page_url": url(window, page.page + 1) if page.has_more else None,
+    }
+    return render(request, "trending.html", context)
+
+
+_WINDOWS = ((1, "Today"), (3, "3 days"), (7, "Week"), (30, "Month"))
+
+
+def _days(raw: str) -> int:
+    if raw == "":
+        return TRENDING_DAYS
+    if not raw.isdigit() or not 1 <= int(raw) <= TRENDING_MAX_DAYS:
+        raise InvalidInput(f"days must be a whole number from 1 to {TRENDING_MAX_DAYS}, not {raw[:20]!r}")
+    return int(raw)
+
+
+router.include_router(html)
+router.include_router(api)

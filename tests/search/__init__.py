@@ -1,0 +1,1 @@
+"""Tests of hybrid search: query language, indexes, embedders, fusion and SearchService."""

@@ -1,0 +1,151 @@
+"""Embedders: the real MiniLM (ONNX int8), a tiny static model, an HTTP server on 127.0.0.1, and config errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+
+from dailypapers.errors import ConfigError, SourceError, SourceUnavailable
+from dailypapers.search.embedders import HttpEmbedder, OnnxEmbedder, StaticEmbedder, make_embedder
+
+
+def test_minilm_onnx_embeds_meaningfully(minilm_dir: Path) -> None:
+    embedder = make_embedder("transformer", model=str(minilm_dir))
+    assert isinstance(embedder, OnnxEmbedder)
+    vectors = embedder.embed(
+        ["A cat sits on the mat.", "A kitten is sitting on a rug.", "Quarterly tax filing deadlines for companies."]
+    )
+    assert vectors.shape == (3, 384)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > 0.5 > vectors[0] @ vectors[2]
+    assert embedder.name == "all-MiniLM-L6-v2/onnx-int8"
+
+
+def _tiny_static_model(path: Path) -> Path:
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = ["[UNK]", "cat", "kitten", "tax", "mat", "rug"]
+    tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    path.mkdir()
+    tokenizer.save(str(path / "tokenizer.json"))
+    vectors = np.array([[0, 0, 1], [1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0.5, 0, 0.5], [0.5, 0, 0.4]], np.float32)
+    np.save(path / "embeddings.npy", vectors)
+    (path / "model.json").write_text(json.dumps({"name": "tiny-static", "dim": 3}))
+    return path
+
+
+def test_static_embedder_means_token_vectors(tmp_path: Path) -> None:
+    embedder = make_embedder("static", model=str(_tiny_static_model(tmp_path / "static")))
+    assert isinstance(embedder, StaticEmbedder)
+    vectors = embedder.embed(["cat mat", "kitten rug", "tax", ""])
+    assert vectors.shape == (4, 3)
+    assert vectors[0] @ vectors[1] > 0.95 > vectors[0] @ vectors[2]
+    assert embedder.embed([]).shape == (0, 3)
+
+
+def test_real_static_model_when_built() -> None:
+    path = Path(__file__).resolve().parents[2] / "data" / "models" / "minilm-static"
+    if not (path / "model.json").exists():
+        pytest.skip("static model not built (python tools/distill_static.py)")
+    vectors = StaticEmbedder(path).embed(["neural network training", "training deep neural networks", "tax law"])
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+@pytest.mark.parametrize("kind", ["transformer", "static"])
+def test_missing_model_files_fail_with_build_instructions(tmp_path: Path, kind: str) -> None:
+    with pytest.raises(ConfigError, match=r"missing.*tools/"):
+        make_embedder(kind, models_dir=tmp_path)
+
+
+def test_model_needing_a_download_fails_clearly_offline(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not available offline"):
+        make_embedder("transformer", model="BAAI/bge-small-en-v1.5", models_dir=tmp_path)
+
+
+def test_unknown_embedder_kind_and_none() -> None:
+    with pytest.raises(ConfigError, match="not one of"):
+        make_embedder("word2vec")
+    assert make_embedder("none") is None
+
+
+class _Fake(BaseHTTPRequestHandler):
+    """A tiny OpenAI-compatible /v1/embeddings: vector = (len(text), count of 'a', 1), returned out of order."""
+
+    requests: ClassVar[list[dict[str, Any]]] = []
+    status: ClassVar[int] = 200
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+        if self.status != 200:
+            self.send_response(self.status)
+            self.end_headers()
+            return
+        data = [
+            {"object": "embedding", "index": i, "embedding": [float(len(t)), float(t.count("a")), 1.0]}
+            for i, t in enumerate(body["input"])
+        ]
+        payload = json.dumps({"object": "list", "data": data[::-1], "model": body["model"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_server() -> Iterator[str]:
+    _Fake.requests, _Fake.status = [], 200
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Fake)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_embedder_against_a_local_server(fake_server: str) -> None:
+    embedder = make_embedder("http", url=fake_server, model="bge-small", api_key="sekrit")
+    assert isinstance(embedder, HttpEmbedder)
+    texts = ["aa", "b" * 10, "abc"]
+    embedder.batch_size = 2
+    vectors = embedder.embed(texts)
+    assert vectors.shape == (3, 3)
+    expected = np.array([[2, 2, 1], [10, 0, 1], [3, 1, 1]], np.float32)
+    assert np.allclose(vectors, expected / np.linalg.norm(expected, axis=1, keepdims=True))
+    assert [r["path"] for r in _Fake.requests] == ["/v1/embeddings", "/v1/embeddings"]
+    assert _Fake.requests[0]["body"] == {"model": "bge-small", "input": ["aa", "b" * 10]}
+    assert _Fake.requests[0]["auth"] == "Bearer sekrit"
+    assert embedder.name == "http:bge-small"
+    assert embedder.dim == 3
+
+
+def test_http_embedder_errors(fake_server: str) -> None:
+    embedder = HttpEmbedder(fake_server, "m")
+    _Fake.status = 503
+    with pytest.raises(SourceUnavailable):
+        embedder.embed(["x"])
+    _Fake.status = 400
+    with pytest.raises(SourceError, match="400"):
+        embedder.embed(["x"])
+    with pytest.raises(SourceUnavailable, match="cannot be reached"):
+        HttpEmbedder("http://127.0.0.1:9/v1", "m", timeout=2).embed(["x"])
+    with pytest.raises(ConfigError):
+        HttpEmbedder("", "m")
+
+
+def test_http_embedder_cannot_reach_outside_in_tests() -> None:
+    with pytest.raises(SourceUnavailable):
+        HttpEmbedder("http://203.0.113.5/v1", "m", timeout=2).embed(["x"])

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from dailypapers.errors import InvalidInput, PermissionDenied, RateLimited
+from dailypapers.models import PaperView
 from dailypapers.ports.votes import VoteState
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
 from dailypapers.web import present
+from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
 from dailypapers.web.auth import AUTH_RESPONSES, CsrfProtected, CurrentUser, RequireUser, WriteUser
 from dailypapers.web.pages import HubDep, parse_page
 from dailypapers.web.templating import render
@@ -137,6 +139,63 @@ def api_upvote(hub: HubDep, user: WriteUser, arxiv_id: _ArxivPath) -> VoteOut:
 def api_withdraw_upvote(hub: HubDep, user: WriteUser, arxiv_id: _ArxivPath) -> VoteOut:
     """Withdraw the account's upvote (idempotent). Scope `write`."""
     return VoteOut.of(hub.set_upvote(user, arxiv_id, False))
+
+
+class SubmissionIn(BaseModel):
+    arxiv: str = Field(max_length=_FORM_LIMIT, description="arXiv id or abs / pdf URL, any version form.")
+    github_repo: str | None = Field(default=None, max_length=_FORM_LIMIT, description="https://github.com/OWNER/NAME")
+    project_page: str | None = Field(default=None, max_length=_FORM_LIMIT, description="An http(s) URL.")
+
+
+class SubmissionOut(BaseModel):
+    created: bool = Field(description="False when the paper was already on the feed (the existing entry).")
+    paper: PaperOut
+
+
+_SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    400: {"model": ErrorBody, "description": "Not an arXiv id, a bad URL, or a paper too old for the feed."},
+    404: {"model": ErrorBody, "description": "arXiv does not know this id."},
+    429: {"model": ErrorBody, "description": "Too many submissions; see Retry-After."},
+}
+
+
+@api.post("/submissions", response_model=SubmissionOut, responses=_SUBMIT_RESPONSES)
+def api_submit(hub: HubDep, user: WriteUser, body: SubmissionIn) -> Response:
+    """Submit a paper to today's feed as the token's account. Scope `write`; 201 when it joined the feed."""
+    submission = hub.submit_paper(user, body.arxiv, github_repo=body.github_repo, project_page=body.project_page)
+    out = SubmissionOut(created=submission.created, paper=PaperOut.of(hub.paper_view(submission.paper.arxiv_id)))
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if submission.created else 200)
+
+
+class TrendingItemOut(BaseModel):
+    score: float = Field(description="Trending score (docs/trending.md): decayed votes and star velocity.")
+    paper: PaperOut
+
+
+class TrendingOut(BaseModel):
+    items: list[TrendingItemOut]
+    total: int
+    page: int
+    days: int
+
+
+@api.get("/trending", response_model=TrendingOut, responses=ERROR_RESPONSES)
+def api_trending(
+    hub: HubDep,
+    days: Annotated[int, Query(ge=1, le=TRENDING_MAX_DAYS)] = TRENDING_DAYS,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> TrendingOut:
+    """Papers submitted in the last `days` days, highest trending score first, with their scores."""
+    result = hub.trending(days=days, page=page)
+    items = [
+        TrendingItemOut(
+            score=result.scores.get(item.paper.arxiv_id, 0.0),
+            paper=PaperOut.of(PaperView(item.paper, item.entry, item.upvotes)),
+        )
+        for item in result.items
+    ]
+    return TrendingOut(items=items, total=result.total, page=page, days=days)
 
 
 # -- trending ----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from dailypapers.models import FeedEntry, PaperView
+from dailypapers.search import SearchMode
 
 
 class ErrorDetail(BaseModel):
@@ -93,3 +94,37 @@ class PaperPage(BaseModel):
     page: int
     limit: int
     next: str | None
+
+
+class SearchHitOut(PaperOut):
+    """A paper as PaperOut shows it, with why it matched."""
+
+    score: float = Field(description="Ranking score of the mode used; comparable only within one result list.")
+    snippet: str = Field(
+        description="Abstract excerpt as HTML: the text escaped, matched terms in `<mark>`; the abstract's opening "
+        "when no term matched (semantic results)."
+    )
+
+    @classmethod
+    def of_hit(cls, view: PaperView, score: float, snippet: str) -> SearchHitOut:
+        return cls(**PaperOut.of(view).model_dump(), score=score, snippet=snippet)
+
+
+class SearchPage(BaseModel):
+    """One page of search results, best first; follow `next` (also in the `Link` header) for the rest."""
+
+    items: list[SearchHitOut]
+    total: int = Field(description="Keyword mode: every match; semantic and hybrid: the candidates ranked so far.")
+    page: int
+    limit: int
+    next: str | None
+    mode: SearchMode = Field(
+        description="The mode actually used: hybrid and semantic fall back to keyword without vectors."
+    )
+    notice: str | None = Field(description="Why the mode asked for was not used, if it was not.")
+
+
+class SimilarPapers(BaseModel):
+    """A paper's nearest neighbours by meaning (vector index), the paper itself excluded; empty without vectors."""
+
+    items: list[PaperOut]

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from dailypapers.models import FeedItem, FeedOrder, FeedQuery, PaperView
-from dailypapers.web.api_models import ERROR_RESPONSES, PaperOut, PaperPage
+from dailypapers.search import MAX_QUERY_LENGTH, SearchMode
+from dailypapers.web.api_models import ERROR_RESPONSES, PaperOut, PaperPage, SearchHitOut, SearchPage, SimilarPapers
 from dailypapers.web.caching import cached_response
 from dailypapers.web.hf_api import API_MAX_AGE, feed_period
 from dailypapers.web.pages import HubDep
+from dailypapers.web.search_pages import MAX_RESULTS, check_depth, form_filters
 
 _ORDERS: dict[str, FeedOrder] = {"upvotes": "upvotes", "recent": "recent"}
 
 router = APIRouter(prefix="/api/v1", tags=["dailypapers API v1"])
 
 
-def json_page(request: Request, model: PaperPage | PaperOut, next_url: str | None = None) -> Response:
+def json_page(request: Request, model: BaseModel, next_url: str | None = None) -> Response:
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
     return cached_response(
         request, model.model_dump_json().encode(), "application/json", headers, max_age=API_MAX_AGE, cors=True
@@ -27,6 +31,20 @@ def json_page(request: Request, model: PaperPage | PaperOut, next_url: str | Non
 
 def _view(item: FeedItem) -> PaperView:
     return PaperView(item.paper, item.entry, item.upvotes)
+
+
+# Registered before get_paper: its `{arxiv_id:path}` would otherwise swallow `…/similar`.
+@router.get("/papers/{arxiv_id:path}/similar", response_model=SimilarPapers, responses=ERROR_RESPONSES)
+def similar_papers(
+    request: Request,
+    hub: HubDep,
+    arxiv_id: Annotated[str, Path(description="arXiv id, any version suffix accepted", max_length=64)],
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> Response:
+    """The papers nearest to this one by meaning (vector neighbours), the paper itself excluded."""
+    paper = hub.paper(arxiv_id)  # InvalidArxivId → 400, PaperNotFound → 404
+    body = SimilarPapers(items=[PaperOut.of(v) for v in hub.similar_papers(paper.arxiv_id, limit)])
+    return json_page(request, body)
 
 
 @router.get("/papers/{arxiv_id:path}", response_model=PaperOut, responses=ERROR_RESPONSES)
@@ -60,4 +78,47 @@ def feed(
     more = page * limit < total
     next_url = str(request.url.include_query_params(page=page + 1)) if more else None
     body = PaperPage(items=[PaperOut.of(_view(i)) for i in items], total=total, page=page, limit=limit, next=next_url)
+    return json_page(request, body, next_url)
+
+
+@router.get("/search", response_model=SearchPage, responses=ERROR_RESPONSES)
+def search(
+    request: Request,
+    hub: HubDep,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_LENGTH,
+            description='Words, `"phrases"`, `-exclusions`, `author:`, `cat:`, `year:`, `after:`, `before:`, '
+            "`has:code` (see the README)",
+        ),
+    ],
+    mode: Annotated[SearchMode, Query(description="keyword, semantic (by meaning) or hybrid (both)")] = "hybrid",
+    cat: Annotated[str | None, Query(max_length=40, description="arXiv category or archive, e.g. cs.CL or cs")] = None,
+    start: Annotated[dt.date | None, Query(alias="from", description="Published on or after this day")] = None,
+    end: Annotated[dt.date | None, Query(alias="to", description="Published on or before this day")] = None,
+    code: Annotated[bool, Query(description="Only papers with a linked code repository")] = False,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Response:
+    """Papers matching a query, best first, with highlighted snippets; the first 1,000 results can be paged."""
+    check_depth(page, limit)
+    filters = form_filters(cat, start, end, code)
+    results, views = hub.search(q, mode=mode, page=page, page_size=limit, filters=filters)
+    items = [
+        SearchHitOut.of_hit(views[h.arxiv_id], h.score, h.snippet_html) for h in results.hits if h.arxiv_id in views
+    ]
+    next_url = str(request.url.include_query_params(page=page + 1)) if results.has_more else None
+    if next_url and page * limit >= MAX_RESULTS:
+        next_url = None
+    body = SearchPage(
+        items=items,
+        total=results.total,
+        page=page,
+        limit=limit,
+        next=next_url,
+        mode=results.mode,
+        notice=results.notice,
+    )
     return json_page(request, body, next_url)

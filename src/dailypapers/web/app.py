@@ -25,7 +25,19 @@ from dailypapers.errors import (
     RateLimited,
 )
 from dailypapers.hub import Hub
-from dailypapers.web import account_pages, admin, api_v1, auth, citations, community, discussion, feeds, hf_api, pages
+from dailypapers.web import (
+    account_pages,
+    admin,
+    api_v1,
+    auth,
+    citations,
+    community,
+    discussion,
+    feeds,
+    hf_api,
+    pages,
+    search_pages,
+)
 from dailypapers.web.security import SecurityHeadersMiddleware
 from dailypapers.web.subscriptions import router as subscriptions_router
 from dailypapers.web.templating import make_templates, render
@@ -60,6 +72,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(community.router)  # /submit, /trending, upvote POSTs (HTML and /api/v1)
     app.include_router(subscriptions_router)  # digests; before pages, whose /subscribe was the placeholder
+    app.include_router(search_pages.router)  # /search (HTML); the JSON search is in api_v1
     app.include_router(pages.router)
     app.add_exception_handler(InvalidInput, _domain_error(400))
     app.add_exception_handler(NotSignedIn, _domain_error(401))

@@ -216,8 +216,8 @@ def search_feed_rss(request: Request, hub: HubDep, q: Annotated[str, Query()] = 
 
 def _search_feed(request: Request, hub: Hub, fmt: FeedFormat, q: str) -> Response:
     views = hub.search_papers(q, limit=FEED_SIZE)  # empty / over-long q → InvalidInput → 400
-    # No HTML search page exists yet, so the feed's alternate link is the home page.
-    spec = FeedSpec("/search", f"search “{q}”", f"Papers matching “{q}”, best matches first.", "/")
+    page = "/search?" + urlencode({"q": q})  # the same search as a page
+    spec = FeedSpec("/search", f"search “{q}”", f"Papers matching “{q}”, best matches first.", page)
     return _feed_response(request, hub, spec, fmt, _from_views(views), "?" + urlencode({"q": q}))
 
 

@@ -140,6 +140,7 @@ def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
         "doi_url": f"https://doi.org/{paper.doi}" if paper.doi else None,
         "license_url": paper.license if paper.license and paper.license.startswith(("http://", "https://")) else None,
         "discussion": discussion.thread_context(hub, paper.arxiv_id),  # read by _comments.html
+        "similar": hub.similar_papers(paper.arxiv_id, 5),  # vector neighbours; [] hides the block
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -19,7 +20,7 @@ from dailypapers.hub import Hub
 from dailypapers.models import ImportReport
 from dailypapers.records import FORMATS
 from dailypapers.search import SearchService
-from dailypapers.settings import Settings, load_settings
+from dailypapers.settings import CONFIG_ENV, Settings, env_name, load_settings
 from dailypapers.wiring import database_is_current, make_hub, migrate_database
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ MAX_REJECTIONS_SHOWN = 20
 
 class _State:
     settings: Settings
+    config: Path | None = None
 
 
 state = _State()
@@ -75,6 +77,7 @@ def main_options(
         raise typer.Exit(0)
     try:
         state.settings = load_settings(config_file=config).with_overrides(database_url=db)
+        state.config = config
     except DailyPapersError as exc:
         raise _fail(str(exc)) from None
 
@@ -150,6 +153,7 @@ def fetch(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web processes; above 1 each builds its own app from settings.")] = 1,
 ) -> None:
     """Serve the web pages (run `dailypapers worker` beside it for harvesting)."""
     import uvicorn
@@ -158,8 +162,16 @@ def serve(
 
     _setup_logging()
     _check_migrated()
+    level = state.settings.log_level.lower()
+    if workers > 1:
+        # Worker processes import the app factory and read settings from the environment: hand the options on.
+        os.environ[env_name("database_url")] = state.settings.database_url
+        if state.config is not None:
+            os.environ[CONFIG_ENV] = str(state.config.resolve())
+        uvicorn.run("dailypapers.web.asgi:app", factory=True, workers=workers, host=host, port=port, log_level=level)
+        return
     hub = _hub()
-    uvicorn.run(create_app(hub), host=host, port=port, log_level=state.settings.log_level.lower())
+    uvicorn.run(create_app(hub), host=host, port=port, log_level=level)
 
 
 @app.command()
@@ -173,7 +185,54 @@ def worker() -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    Worker(hub, stop).run_forever()
+    Worker(hub, stop, idle_seconds=state.settings.worker_idle_seconds).run_forever()
+
+
+@app.command("migrate-data")
+def migrate_data(
+    source: Annotated[
+        str, typer.Option("--from", help="Database URL of the hub to copy, e.g. sqlite:///data/dailypapers.db.")
+    ],
+    target: Annotated[
+        str, typer.Option("--to", help="Database URL of an empty database, e.g. postgresql://…/dailypapers.")
+    ],
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Copy every row of a hub into a fresh database (migrated first), then compare row counts; exit 1 if any differ.
+
+    Stop the worker and the web processes (or make the hub read-only) first: rows written during the copy are not
+    copied. Search indexes are derived data: rebuild them on the target with `reindex` and `embed`.
+    """
+    from dailypapers.adapters.sql.copy import copy_database, count_rows
+    from dailypapers.adapters.sql.engine import create_engine
+    from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
+    from dailypapers.errors import StorageError
+
+    src, dst = create_engine(source), create_engine(target)
+    try:
+        if pending_revisions(src):
+            raise _fail("the source database schema is not up to date; run `dailypapers --db SOURCE migrate` first")
+        upgrade(dst)
+        counts = count_rows(src)
+        with tqdm(total=sum(counts.values()), unit=" rows", desc="copy", disable=not progress, file=sys.stderr) as bar:
+            try:
+                copy_database(src, dst, on_rows=lambda _table, rows: bar.update(rows))
+                failed = False
+            except StorageError as exc:
+                typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+                failed = True
+        copied = count_rows(dst)
+        width = max(len(name) for name in counts)
+        typer.echo(f"{'table':{width}}  {'source':>10}  {'target':>10}")
+        for name, rows in counts.items():
+            mark = "" if rows == copied.get(name) else "  MISMATCH"
+            typer.echo(f"{name:{width}}  {rows:>10}  {copied.get(name, 0):>10}{mark}")
+        if failed or any(counts[name] != copied.get(name) for name in counts):
+            raise typer.Exit(1)
+        typer.echo(f"copied {sum(counts.values())} rows; all counts match")
+    finally:
+        src.dispose()
+        dst.dispose()
 
 
 admin_app = typer.Typer(help="Manage administrators.", no_args_is_help=True)

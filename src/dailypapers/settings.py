@@ -41,6 +41,9 @@ class Settings:
     harvest_initial_days: int = _setting(
         3, "On the very first harvest of a set, how many days back to start (later runs are incremental)."
     )
+    worker_idle_seconds: float = _setting(
+        60.0, "Seconds a worker sleeps between rounds of due jobs (harvest, embedding, digests, star refresh)."
+    )
     auto_submit_categories: str = _setting(
         "",
         "Comma-separated arXiv categories (e.g. `cs.CL,cs.LG`) whose newly harvested papers join today's feed "

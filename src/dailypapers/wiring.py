@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from dailypapers.adapters.arxiv import ArxivClient
@@ -18,7 +19,7 @@ from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.errors import ConfigError
 from dailypapers.hub import Hub
-from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, Store
+from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, SearchEngine, Store
 from dailypapers.search import SearchService
 from dailypapers.search.embedders import make_embedder
 from dailypapers.settings import Settings
@@ -46,7 +47,7 @@ def make_hub(
         github or GitHubClient(settings),
         # Counters live in the database so every web process on every host enforces the same limits.
         LimitsRateLimiter(SqlLimitsStorage(engine)),
-        make_search(settings, store),
+        make_search(settings, store, engine),
     )
 
 
@@ -60,8 +61,12 @@ def search_root(settings: Settings) -> Path:
     return Path("data/search")
 
 
-def make_search(settings: Settings, store: Store) -> SearchService:
-    """The search engine; a default model that is not built yet only disables semantic search, with a warning."""
+def make_search(settings: Settings, store: Store, engine: sa.Engine | None = None) -> SearchEngine:
+    """The search engine; a default model that is not built yet only disables semantic search, with a warning.
+
+    On PostgreSQL the index lives in the database (pgsearch), shared by every process on every host; on SQLite
+    it is files beside the database (search.SearchService).
+    """
     try:
         embedder = make_embedder(
             settings.embedder,
@@ -77,6 +82,10 @@ def make_search(settings: Settings, store: Store) -> SearchService:
             raise
         log.warning("%s; semantic search is off until the model is built (make models)", exc)
         embedder = None
+    if engine is not None and engine.dialect.name == "postgresql":
+        from dailypapers.pgsearch import PgSearch
+
+        return PgSearch(store, engine, embedder)
     return SearchService(store, search_root(settings), embedder)
 
 

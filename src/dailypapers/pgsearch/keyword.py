@@ -1,0 +1,178 @@
+"""Keyword search SQL on PostgreSQL: filters, idf-weighted ranking over `search.documents`, snippets.
+
+Builds SQL text and bind parameters only; runs nothing and holds no connection (engine.py does).
+The query language is search.query's; this module only translates a ParsedQuery into SQL.
+"""
+
+# ruff: noqa: S608 - SQL text is built from constants, integers and the quoted model name; user input only ever
+# travels as bind parameters
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from dailypapers.search.query import ParsedQuery, SearchFilters
+
+CONFIG = "'english'::regconfig"
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # private-use sentinels: escaped text never contains them
+
+
+@dataclass(frozen=True, slots=True)
+class PgKeywordConfig:
+    """Ranking knobs, measured with bench/pg_quality.py on the SciFact train split (see docs/deployment.md).
+
+    `idf` sums, over the query's lexemes, idf × ts_rank of that lexeme alone (a saturating, field-weighted term
+    frequency): bm25's shape with PostgreSQL's own functions. `ts_rank` / `ts_rank_cd` rank the OR query as is.
+    """
+
+    method: str = "idf"  # "idf", "ts_rank" or "ts_rank_cd"
+    title_weight: float = 0.5  # A
+    abstract_weight: float = 1.0  # B
+    author_weight: float = 0.5  # C
+    normalization: int = 1  # ts_rank's length normalisation flags (1: divide by 1 + log(length))
+    # At scale, ranking every paper that shares one common word is what makes PostgreSQL slow: papers are matched
+    # on the rarest lexemes whose document frequencies add up to this budget (all lexemes still score).
+    candidate_budget: int = 20_000
+
+    @property
+    def weights(self) -> str:
+        d, c, b, a = 0.0, self.author_weight, self.abstract_weight, self.title_weight  # ts_rank's order: D, C, B, A
+        return f"{{{d:g},{c:g},{b:g},{a:g}}}"
+
+
+def tsquery_literal(lexemes: Sequence[str]) -> str:
+    """An OR tsquery of already-normalised lexemes, quoted so no lexeme is read as syntax."""
+    quoted = ("'" + lex.replace("\\", "\\\\").replace("'", "''") + "'" for lex in lexemes)
+    return " | ".join(quoted)
+
+
+def idf(ndoc: int, total: int) -> float:
+    """bm25's idf, never negative; a lexeme unknown to the statistics counts as rare."""
+    total = max(total, ndoc, 1)
+    return math.log(1.0 + (total - ndoc + 0.5) / (ndoc + 0.5))
+
+
+def match_lexemes(frequencies: Mapping[str, int], budget: int) -> list[str]:
+    """The rarest lexemes whose document frequencies fit the budget (at least one): what a paper must contain."""
+    chosen: list[str] = []
+    spent = 0
+    for lexeme, ndoc in sorted(frequencies.items(), key=lambda item: (item[1], item[0])):
+        if chosen and spent + ndoc > budget:
+            break
+        chosen.append(lexeme)
+        spent += ndoc
+    return chosen
+
+
+class Sql:
+    """SQL fragments with their bind parameters, named uniquely as they are added."""
+
+    def __init__(self) -> None:
+        self.where: list[str] = []
+        self.params: dict[str, Any] = {}
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    @property
+    def condition(self) -> str:
+        return " AND ".join(self.where) if self.where else "TRUE"
+
+
+def add_filters(sql: Sql, filters: SearchFilters, excluded: Sequence[str] = (), phrases: Sequence[str] = ()) -> None:
+    """Restrictions on `d` (search.documents): what must hold for a paper to be a result; none of them score."""
+    for phrase in phrases:
+        p = sql.param(phrase)
+        sql.where.append(
+            f"d.document @@ phraseto_tsquery({CONFIG}, {p}) "
+            f"AND ts_filter(d.document, '{{a,b}}') @@ phraseto_tsquery({CONFIG}, {p})"
+        )
+    for author in filters.authors:
+        a = sql.param(author)
+        # The GIN index finds the name anywhere; the recheck keeps only the authors' part (weight C).
+        sql.where.append(
+            f"d.document @@ phraseto_tsquery({CONFIG}, {a}) "
+            f"AND ts_filter(d.document, '{{c}}') @@ phraseto_tsquery({CONFIG}, {a})"
+        )
+    if filters.categories:
+        sql.where.append(f"d.categories && CAST({sql.param(list(filters.categories))} AS text[])")
+    if filters.start:
+        sql.where.append(f"d.published >= {sql.param(_day_start(filters.start))}")
+    if filters.end:
+        sql.where.append(f"d.published < {sql.param(_day_start(filters.end + timedelta(days=1)))}")
+    if filters.has_code:
+        sql.where.append("d.has_code")
+    for text in excluded:
+        sql.where.append(f"NOT (ts_filter(d.document, '{{a,b}}') @@ phraseto_tsquery({CONFIG}, {sql.param(text)}))")
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def has_restrictions(query: ParsedQuery) -> bool:
+    return bool(query.filters.active or query.excluded or query.phrases)
+
+
+def ranked_sql(
+    query: ParsedQuery, frequencies: Mapping[str, int], total: int, config: PgKeywordConfig, *, limit: int, offset: int
+) -> tuple[str, dict[str, Any]]:
+    """One page of (arxiv_id, score, total matches) for a query with text; `frequencies` maps its lexemes."""
+    sql = Sql()
+    add_filters(sql, query.filters, query.excluded, query.phrases)
+    lexemes = sorted(frequencies)
+    if lexemes:
+        match = match_lexemes(frequencies, config.candidate_budget)
+        sql.where.append(f"d.document @@ CAST({sql.param(tsquery_literal(match))} AS tsquery)")
+    weights = sql.param(config.weights)
+    norm = int(config.normalization)
+    if not lexemes:
+        score = "0.0"
+    elif config.method == "idf":
+        terms = [
+            f"{idf(frequencies[lex], total)!r} * ts_rank(CAST({weights} AS real[]), d.document, "
+            f"CAST({sql.param(tsquery_literal([lex]))} AS tsquery), {norm})"
+            for lex in lexemes
+        ]
+        score = " + ".join(terms)
+    else:
+        function = "ts_rank_cd" if config.method == "ts_rank_cd" else "ts_rank"
+        every = sql.param(tsquery_literal(lexemes))
+        score = f"{function}(CAST({weights} AS real[]), d.document, CAST({every} AS tsquery), {norm})"
+    text = (
+        f"SELECT d.arxiv_id, ({score}) AS score, count(*) OVER () AS total FROM search.documents AS d "
+        f"WHERE {sql.condition} ORDER BY score DESC, d.arxiv_id LIMIT {int(limit)} OFFSET {int(offset)}"
+    )
+    return text, sql.params
+
+
+def listed_sql(query: ParsedQuery, *, limit: int, offset: int) -> tuple[str, dict[str, Any]]:
+    """A query with filters but no words: matching papers newest first."""
+    sql = Sql()
+    add_filters(sql, query.filters, query.excluded, query.phrases)
+    text = (
+        f"SELECT d.arxiv_id, 0.0 AS score, count(*) OVER () AS total FROM search.documents AS d "
+        f"WHERE {sql.condition} ORDER BY d.published DESC, d.arxiv_id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
+    )
+    return text, sql.params
+
+
+def snippet_html(headline: str | None, abstract: str, max_chars: int = 240) -> str:
+    """ts_headline's excerpt (sentinels around matches) as safe HTML; without a match, the abstract's opening."""
+    if headline and MARK_OPEN in headline:
+        escaped = html.escape(" ".join(headline.split()))
+        return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+    text = " ".join(abstract.split())
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] + " …"
+    return html.escape(text)
+
+
+HEADLINE_OPTIONS = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=35, MinWords=15, HighlightAll=false"

@@ -1,0 +1,1 @@
+"""Tests that need PostgreSQL (pgserver): search, many processes, deployment commands."""

@@ -1,0 +1,183 @@
+"""PgSearch (tsvector + pgvector) answers like the SQLite engine: modes, query syntax, filters, snippets, similar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dailypapers.errors import InvalidInput, PaperNotFound
+from dailypapers.hub import Hub
+from dailypapers.pgsearch import PgSearch
+from dailypapers.pgsearch.keyword import idf, match_lexemes, tsquery_literal
+from dailypapers.search import SearchFilters
+from dailypapers.settings import Settings
+from dailypapers.wiring import make_hub
+from tests.search.conftest import PAPERS, WordsEmbedder, paper
+
+ALL = {p.arxiv_id for p in PAPERS}
+
+
+def ids(results: object) -> list[str]:
+    return [hit.arxiv_id for hit in results.hits]  # type: ignore[attr-defined]
+
+
+def test_wiring_picks_pgsearch_on_postgresql(pg_hub: Hub) -> None:
+    assert isinstance(pg_hub.search_engine, PgSearch)
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_each_mode_finds_the_obvious_paper_first(pg_search: PgSearch, mode: str) -> None:
+    results = pg_search.search("robot grasping policies", mode=mode)
+    assert results.mode == mode
+    assert ids(results)[0] == "2401.00003"
+
+
+def test_stemming_and_title_abstract_authors_are_searched(pg_search: PgSearch) -> None:
+    assert ids(pg_search.search("grasps", mode="keyword")) == ["2401.00003"]
+    assert ids(pg_search.search("vaswani", mode="keyword")) == ["2401.00001"]
+
+
+def test_title_outranks_a_passing_mention(pg_search: PgSearch) -> None:
+    # "diffusion" is in the titles of 00002 and 00005 (and their abstracts): both above nothing else.
+    assert set(ids(pg_search.search("diffusion", mode="keyword"))) == {"2401.00002", "2401.00005"}
+
+
+@pytest.mark.parametrize(
+    ("query", "keyword", "allowed"),
+    [
+        ("author:vaswani attention", {"2401.00001"}, {"2401.00001"}),
+        ('author:"Noam Shazeer"', {"2401.00001"}, {"2401.00001"}),
+        ("cat:cs.cv diffusion", {"2401.00002", "2401.00005"}, {"2401.00002", "2401.00005"}),
+        ("cat:cs attention", {"2401.00001", "2401.00004", "2401.00005"}, ALL),
+        ("has:code", {"2401.00001", "2401.00003"}, {"2401.00001", "2401.00003"}),
+        ("year:2025", {"2401.00003", "2401.00005"}, {"2401.00003", "2401.00005"}),
+        ("after:2024-06-01 before:2024-12-31", {"2401.00004"}, {"2401.00004"}),
+        ("diffusion -video", {"2401.00002"}, ALL - {"2401.00005"}),
+        ('"video generation"', {"2401.00005"}, {"2401.00005"}),
+        ('attention -"language models"', {"2401.00001", "2401.00005"}, ALL - {"2401.00004"}),
+    ],
+)
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_filters_apply_in_every_mode(
+    pg_search: PgSearch, query: str, keyword: set[str], allowed: set[str], mode: str
+) -> None:
+    found = set(ids(pg_search.search(query, mode=mode)))
+    assert found == keyword if mode == "keyword" else keyword <= found <= allowed
+
+
+def test_author_filter_does_not_match_words_in_the_abstract(pg_search: PgSearch) -> None:
+    assert ids(pg_search.search("author:diffusion", mode="keyword")) == []
+
+
+def test_filters_from_the_form_apply_before_the_cut(pg_search: PgSearch) -> None:
+    results = pg_search.search("attention", mode="semantic", page_size=2, filters=SearchFilters(start=date(2025, 1, 1)))
+    assert set(ids(results)) == {"2401.00003", "2401.00005"}
+
+
+def test_filter_only_query_lists_newest_first(pg_search: PgSearch) -> None:
+    assert ids(pg_search.search("cat:cs.cv", mode="hybrid")) == ["2401.00005", "2401.00002"]
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_pagination_walks_all_results_without_repeats(pg_search: PgSearch, mode: str) -> None:
+    first = pg_search.search("attention diffusion models", mode=mode, page=1, page_size=2)
+    second = pg_search.search("attention diffusion models", mode=mode, page=2, page_size=2)
+    assert len(first.hits) == 2
+    assert first.has_more
+    assert not set(ids(first)) & set(ids(second))
+    everything = pg_search.search("attention diffusion models", mode=mode, page_size=50)
+    assert ids(everything)[:4] == ids(first) + ids(second)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"mode": "fuzzy"}, "mode"), ({"page": 0}, "page"), ({"page_size": 1000}, "page_size")],
+)
+def test_bad_search_arguments(pg_search: PgSearch, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        pg_search.search("robots", **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_query_syntax_is_invalid_input(pg_search: PgSearch) -> None:
+    with pytest.raises(InvalidInput, match="year"):
+        pg_search.search("year:soon")
+
+
+def test_quotes_and_operators_in_words_are_searched_as_text(pg_search: PgSearch) -> None:
+    assert pg_search.search("robot's & | ! <-> :* 'grasp", mode="keyword").hits[0].arxiv_id == "2401.00003"
+    assert pg_search.search("the of and", mode="keyword").hits == []  # only stopwords
+
+
+def test_snippets_escape_text_and_mark_matches(pg_search: PgSearch) -> None:
+    hit = pg_search.search("temporal attention", mode="keyword").hits[0]
+    assert hit.arxiv_id == "2401.00005"
+    assert "<mark>attention</mark>" in hit.snippet_html
+    # PostgreSQL's parser drops markup-like tokens from headlines; whatever is left is escaped.
+    assert "<script>" not in hit.snippet_html
+    assert hit.snippet_html.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+def test_semantic_hit_without_term_match_gets_the_opening_as_snippet(pg_search: PgSearch) -> None:
+    hits = pg_search.search("zzzz robot", mode="semantic").hits
+    assert all(hit.snippet_html for hit in hits)
+
+
+def test_changed_papers_are_reindexed_and_reembedded(pg_hub: Hub, pg_search: PgSearch) -> None:
+    pg_hub.store.upsert_papers([paper("2401.00006", "Quantum annealing", "Annealing on qubits.", version=1)])
+    pg_search.index_ids(["2401.00006"])
+    assert ids(pg_search.search("qubits", mode="keyword")) == ["2401.00006"]
+    changed = paper("2401.00006", "Quantum annealing", "Annealing on superconducting hardware.", version=2)
+    pg_hub.store.upsert_papers([changed])
+    pg_search.index_ids(["2401.00006"])
+    assert ids(pg_search.search("qubits", mode="keyword")) == []
+    assert pg_search.embed_papers([changed]).unchanged == 1  # re-embedded on index_ids already
+
+
+def test_queued_embedding_is_done_by_embed_pending(pg_hub: Hub) -> None:
+    pg_hub.store.upsert_papers(PAPERS)
+    search = PgSearch(pg_hub.store, pg_hub.store.engine, WordsEmbedder())  # type: ignore[attr-defined]
+    search.index_ids([p.arxiv_id for p in PAPERS])
+    assert search.search("robot", mode="hybrid").mode == "keyword"
+    assert search.search("robot", mode="hybrid").notice
+    assert search.embed_pending().embedded == len(PAPERS)
+    assert search.embed_pending().embedded == 0  # the queue is empty
+    assert search.search("robot", mode="hybrid").mode == "hybrid"
+    other = PgSearch(pg_hub.store, pg_hub.store.engine, WordsEmbedder())  # type: ignore[attr-defined]
+    assert other.semantic_ready  # another process sees the vectors at once: they are in the database
+    assert other.backfill().unchanged == len(PAPERS)
+
+
+def test_similar_papers_exclude_the_paper_itself(pg_search: PgSearch) -> None:
+    similar = pg_search.similar("2401.00002", k=3)
+    assert "2401.00002" not in [doc for doc, _ in similar]
+    assert len(similar) == 3
+
+
+def test_similar_without_vectors_uses_title_words(pg_hub: Hub) -> None:
+    pg_hub.store.upsert_papers(PAPERS)
+    search = PgSearch(pg_hub.store, pg_hub.store.engine, None)  # type: ignore[attr-defined]
+    assert [doc for doc, _ in search.similar("2401.00005")] == ["2401.00002"]
+    with pytest.raises(PaperNotFound):
+        search.similar("2401.99999")
+
+
+def test_reindex_rebuilds_documents(pg_search: PgSearch) -> None:
+    assert pg_search.reindex() == len(PAPERS)
+    assert ids(pg_search.search("grasps", mode="keyword")) == ["2401.00003"]
+
+
+def test_hub_search_goes_through_pgsearch(pg_settings: Settings) -> None:
+    hub = make_hub(pg_settings)
+    hub.store.upsert_papers(PAPERS)
+    results, views = hub.search("robot grasping", mode="keyword")
+    assert ids(results)[0] == "2401.00003"
+    assert set(views) == set(ids(results))
+    hub.store.engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_ranking_helpers() -> None:
+    assert tsquery_literal(["it's", "a\\b"]) == "'it''s' | 'a\\\\b'"
+    assert idf(1, 1000) > idf(500, 1000) > 0
+    assert match_lexemes({"rare": 5, "common": 900, "mid": 60}, budget=100) == ["rare", "mid"]
+    assert match_lexemes({"common": 900}, budget=100) == ["common"]

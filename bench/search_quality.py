@@ -3,7 +3,9 @@
 Run: `.venv/bin/python bench/search_quality.py` (defaults to ../shared/data/scifact, train split), or pass
 `--corpus corpus.jsonl[.gz] --queries queries.jsonl --qrels qrels.tsv` for any BEIR-style set. Papers go into a
 fresh SQLite hub and are indexed through SearchService — the code path the server uses. `--cache DIR` keeps the
-index directory so a second run re-uses the vectors (only changed texts are re-embedded). The last line printed
+index directory so a second run re-uses the vectors (only changed texts are re-embedded); `--embed-cache FILE.npz`
+keeps every text's vector (keyed by a hash of the text) outside the project, so tuning runs embed each text once —
+the vectors are the configured embedder's own, the cache only skips recomputing them. The last line printed
 is one JSON object: {"keyword": {"ndcg@10": …, "recall@100": …}, "semantic": {…}, "hybrid": {…}}.
 The data is read in place and never copied into the project.
 """
@@ -13,19 +15,23 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import hashlib
 import json
 import math
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from dailypapers.models import Paper
-from dailypapers.search.embedders import make_embedder
+from dailypapers.search.embedders import Embedder, Vectors, make_embedder
 from dailypapers.search.fusion import FusionConfig
 from dailypapers.search.keyword import KeywordConfig
 from dailypapers.search.query import ParsedQuery, parse_query
@@ -76,6 +82,45 @@ def corpus_papers(path: Path) -> list[Paper]:
     ]
 
 
+class CachingEmbedder:
+    """The configured embedder with a text → vector cache in an .npz file (benchmark-only: tuning runs)."""
+
+    def __init__(self, inner: Embedder, path: Path) -> None:
+        self.inner, self.path = inner, path
+        self.cache: dict[int, npt.NDArray[np.float32]] = {}
+        if path.exists():
+            saved = np.load(path)
+            self.cache = dict(zip(saved["keys"].tolist(), saved["vectors"], strict=True))
+        self.fresh = 0
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @staticmethod
+    def _key(text: str) -> int:
+        return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        keys = [self._key(t) for t in texts]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.cache))
+        if todo:
+            first = dict(zip(keys, texts, strict=True))
+            for key, vector in zip(todo, self.inner.embed([first[k] for k in todo]), strict=True):
+                self.cache[key] = vector
+            self.fresh += len(todo)
+        return np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
+
+    def save(self) -> None:
+        if self.fresh:
+            keys = np.array(list(self.cache), dtype=np.uint64)
+            np.savez(self.path, keys=keys, vectors=np.stack(list(self.cache.values())))
+
+
 def query_text(text: str) -> ParsedQuery:
     """Benchmark queries are natural language: every word is a plain word (no field syntax), cut to 250 chars."""
     words = "".join(ch if ch.isalnum() or ch in " -" else " " for ch in text)[:250]
@@ -116,8 +161,10 @@ def main() -> None:
     parser.add_argument("--models-dir", type=Path, default=Path("data/models"))
     parser.add_argument("--cache", type=Path, help="keep the index directory here between runs")
     parser.add_argument("--fusion", default="blend", choices=["blend", "rrf"])
-    parser.add_argument("--keyword-weight", type=float, default=0.55)
-    parser.add_argument("--title-boost", type=float, default=0.5)
+    parser.add_argument("--keyword-weight", type=float, default=FusionConfig().keyword_weight)
+    parser.add_argument("--part-weight", type=float, default=FusionConfig().part_weight, help="0: no part vectors")
+    parser.add_argument("--title-boost", type=float, default=KeywordConfig().title_boost)
+    parser.add_argument("--embed-cache", type=Path, help="an .npz of text vectors kept between runs")
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"corpus not found: {args.corpus} (the SciFact data lives beside the project, in ../shared/data)")
@@ -136,13 +183,15 @@ def main() -> None:
         print(f"stored {len(papers)} papers in {time.perf_counter() - started:.1f}s", file=sys.stderr)
 
         embedder = make_embedder(args.embedder, model=args.model, models_dir=args.models_dir)
+        cached = CachingEmbedder(embedder, args.embed_cache) if embedder and args.embed_cache else None
+        embedder = cached or embedder
         root = args.cache or work / "search"
         service = SearchService(
             hub.store,
             root,
             embedder,
             keyword=KeywordConfig(title_boost=args.title_boost),
-            fusion=FusionConfig(method=args.fusion, keyword_weight=args.keyword_weight),
+            fusion=FusionConfig(method=args.fusion, keyword_weight=args.keyword_weight, part_weight=args.part_weight),
         )
         started = time.perf_counter()
         service.reindex()
@@ -151,6 +200,8 @@ def main() -> None:
         if report.embedded:
             print(f"embedded {report.embedded} papers at {report.per_second:.1f}/s", file=sys.stderr)
         results = evaluate(service, queries, qrels)
+        if cached is not None:
+            cached.save()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({m: {k: v for k, v in r.items() if k != "ms_per_query"} for m, r in results.items()}))

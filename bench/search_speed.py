@@ -9,7 +9,11 @@ are drawn from the real ones, so term statistics stay realistic. A million abstr
 MiniLM on 2 cores in a benchmark's time (≈ 7 hours at 40/s), so the corpus vectors come from the static
 embedder (default; real text, 256 dims) or from random unit vectors (`--embedder random`, 384 dims, MiniLM's
 size); query embedding time of the chosen embedder is included in every semantic / hybrid latency, and MiniLM's
-own query time is printed separately. Papers are indexed through SearchService.index_papers, the product path.
+own query time is printed separately. Papers go through SearchService's own keyword upsert and embed_papers.
+
+The ANN recall@10 is measured against exact search over the float32 vectors (kept as a running top-10 per query
+while the corpus is built). Latencies and RSS are measured in a fresh process that opens the saved indexes as the
+web process does (`--serve DIR`), so `serve_rss_mb` is what the web process holds with this index loaded.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import json
 import random
 import re
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,9 +37,9 @@ from typing import Any
 import numpy as np
 
 from dailypapers.models import Paper
-from dailypapers.search.embedders import Vectors, make_embedder, normalise
+from dailypapers.search.embedders import Vectors, document_text, make_embedder, normalise
 from dailypapers.search.query import parse_query
-from dailypapers.search.service import SearchService
+from dailypapers.search.service import SearchService, text_hash
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub, migrate_database
 
@@ -108,13 +114,43 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def measure(root: Path, embedder_kind: str, repeat: int) -> dict[str, Any]:
+    """Query latencies and RSS of a process that only opens the saved indexes (what the web process does)."""
+    work = root.parent
+    settings = Settings(database_url=f"sqlite:///{work / 'hub.db'}")
+    hub = make_hub(settings)
+    embedder = make_embedder("static") if embedder_kind == "static" else RandomEmbedder()
+    assert embedder is not None
+    service = SearchService(hub.store, root, embedder)
+    results: dict[str, Any] = {"open_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3, 1)}
+    parsed = [parse_query(q) for q in QUERIES]
+    filtered = [parse_query(q + " year:2025 cat:cs.CV") for q in QUERIES]
+    narrow = [parse_query(q + " year:2024 cat:cs.RO has:code") for q in QUERIES]
+    for mode in ("keyword", "semantic", "hybrid"):
+        for label, queries in (("", parsed), ("_filtered", filtered), ("_narrow", narrow)):
+            samples = []
+            for _ in range(repeat):
+                for query in queries:
+                    t = time.perf_counter()
+                    service.rank(query, mode, depth=100)
+                    samples.append(time.perf_counter() - t)
+            results[mode + label] = percentiles(samples)
+            print(f"{mode + label:18s} {results[mode + label]}", file=sys.stderr)
+    results["serve_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3, 1)  # Linux: KiB
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--embedder", default="static", choices=["static", "random"])
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=20, help="runs of the query list per mode")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: measure a saved index
     args = parser.parse_args()
+    if args.serve:
+        print(json.dumps(measure(args.serve, args.embedder, args.repeat)))
+        return
     if not ARXIV.exists():
         sys.exit(f"{ARXIV} not found (the shared data lives beside the project, in ../shared/data)")
 
@@ -126,34 +162,39 @@ def main() -> None:
     embedder = make_embedder("static") if args.embedder == "static" else RandomEmbedder()
     assert embedder is not None
     service = SearchService(hub.store, work / "search", embedder, embed_on_index=True)
+    assert service.vectors is not None
+    query_vectors = embedder.embed(QUERIES)
+    exact_scores = np.full((len(QUERIES), 10), -np.inf, dtype=np.float32)
+    exact_ids = np.zeros((len(QUERIES), 10), dtype=object)
     started, done = time.perf_counter(), 0
     embed_seconds = 0.0
     while done < args.papers:
         batch = generate(min(args.batch, args.papers - done), sentences, records, start=done)
         service.keyword.upsert(batch, heap=512_000_000)
         t = time.perf_counter()
-        service.embed_papers(batch)
+        vectors = embedder.embed([document_text(p.title, p.abstract) for p in batch])
+        service.vectors.add([p.arxiv_id for p in batch], vectors, [text_hash(p) for p in batch])
         embed_seconds += time.perf_counter() - t
+        scores = np.concatenate([exact_scores, query_vectors @ vectors.T], axis=1)
+        ids = np.concatenate([exact_ids, np.array([[p.arxiv_id for p in batch]] * len(QUERIES), dtype=object)], 1)
+        best = np.argsort(-scores, axis=1)[:, :10]
+        exact_scores, exact_ids = np.take_along_axis(scores, best, 1), np.take_along_axis(ids, best, 1)
         done += len(batch)
         print(f"\rindexed {done:,} papers ({done / (time.perf_counter() - started):.0f}/s)", end="", file=sys.stderr)
     service.save()
     build = time.perf_counter() - started
     print(file=sys.stderr)
 
-    parsed = [parse_query(q) for q in QUERIES]
-    filtered = [parse_query(q + " year:2025 cat:cs.CV") for q in QUERIES]
     results: dict[str, Any] = {"papers": args.papers, "embedder": embedder.name, "build_s": round(build, 1)}
-    results["embed_papers_per_s"] = round(args.papers / embed_seconds, 1) if embed_seconds else None
-    for mode in ("keyword", "semantic", "hybrid"):
-        for label, queries in (("", parsed), ("_filtered", filtered)):
-            samples = []
-            for _ in range(args.repeat):
-                for query in queries:
-                    t = time.perf_counter()
-                    service.rank(query, mode, depth=100)
-                    samples.append(time.perf_counter() - t)
-            results[mode + label] = percentiles(samples)
-            print(f"{mode + label:18s} {results[mode + label]}", file=sys.stderr)
+    results["embed_and_index_vectors_per_s"] = round(args.papers / embed_seconds, 1) if embed_seconds else None
+    found = [service.vectors.search(v, 10) for v in query_vectors]
+    recall = [len({d for d, _ in hits} & set(exact_ids[n])) / 10 for n, hits in enumerate(found)]
+    results["ann_recall@10"] = round(float(np.mean(recall)), 3)
+    results["build_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3, 1)
+    command = [sys.executable, __file__, "--serve", str(work / "search"), "--embedder", args.embedder]
+    served = subprocess.run([*command, "--repeat", str(args.repeat)], check=True, capture_output=True, text=True)
+    sys.stderr.write(served.stderr)
+    results.update(json.loads(served.stdout.strip().splitlines()[-1]))
     minilm_dir = Path("data/models/all-minilm-l6-v2-int8")
     if (minilm_dir / "model.json").exists():
         minilm = make_embedder("transformer", model=str(minilm_dir))
@@ -167,7 +208,7 @@ def main() -> None:
         results["minilm_query_embed"] = percentiles(samples)
     results["keyword_index_mb"] = round(dir_size(work / "search" / "keyword") / 1e6, 1)
     results["vector_index_mb"] = round(dir_size(work / "search" / "vectors") / 1e6, 1)
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3, 1)  # Linux: KiB
+    shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results))
 
 

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from dailypapers import __version__
 from dailypapers.adapters.files import file_size, read_lines
+from dailypapers.digest import parse_frequency
 from dailypapers.errors import DailyPapersError
 from dailypapers.hub import Hub
 from dailypapers.models import ImportReport
@@ -286,6 +287,44 @@ def embed() -> None:
     with tqdm(total=hub.store.count_papers(), unit=" papers", desc="embed", file=sys.stderr) as bar:
         report = search.backfill(progress=_Bar(bar))
     typer.echo(f"embedded {report.embedded} papers ({report.per_second:.1f} papers/s), {report.unchanged} up to date")
+
+
+digest_app = typer.Typer(help="Email digests.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+@digest_app.command("send")
+def digest_send(
+    frequency: Annotated[str, typer.Option("--frequency", help="daily (weekdays) or weekly.")] = "daily",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count who would get a mail; store and send nothing.")
+    ] = False,
+) -> None:
+    """Build the latest scheduled digest (once), then deliver what is due, with a progress bar and a summary."""
+    _check_migrated()
+    hub = _hub()
+    freq = parse_frequency(frequency)
+    if dry_run:
+        run = hub.run_digest(freq, dry_run=True)
+        typer.echo(
+            f"{freq} digest {run.period}: {run.papers} papers ranked; {run.recipients} subscribers would get a "
+            f"mail, {run.nothing_to_send} have nothing new (dry run: nothing stored or sent)"
+        )
+        return
+    digest, created, plan = hub.prepare_digest(freq)
+    with tqdm(
+        total=hub.pending_deliveries(digest), unit=" mails", desc=f"{freq} {digest.period}", file=sys.stderr
+    ) as bar:
+        report = hub.deliver_digests(progress=_Bar(bar))
+    if report.busy:
+        raise _fail("another process is sending digests (lease 'digest-sender'); try again later")
+    typer.echo(
+        f"{freq} digest {digest.period} ({'new' if created else 'existing'}, {len(digest.paper_ids)} papers): "
+        f"{report.sent} sent, {report.deferred} deferred, {report.bounced} bounced, {report.failed} failed, "
+        f"{report.skipped} skipped, {plan.nothing_to_send} with nothing new"
+    )
+    if report.stopped:
+        raise _fail(report.stopped)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from dailypapers.records import FormatName, detect_format, parse_record
 from dailypapers.search import SearchFilters, SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
+from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
 from dailypapers.usecases.voting import VotingMixin
 
@@ -51,7 +52,7 @@ class _NoProgress:
         pass
 
 
-class Hub(AccountsMixin, VotingMixin, DiscussionMixin):
+class Hub(AccountsMixin, VotingMixin, DiscussionMixin, DigestsMixin):
     """The application: one instance per process, built by wiring.make_hub from settings.
 
     Papers, import, harvest and feeds live here; the community use cases come from the mixins in usecases/.

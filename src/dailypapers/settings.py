@@ -90,6 +90,22 @@ class Settings:
     rate_limit_vote: str = _setting("120/minute", "Upvote toggles per account.")
     rate_limit_comment: str = _setting("10/minute", "Comments and edits per account.")
     comment_max_chars: int = _setting(10_000, "Longest comment accepted, in characters.")
+    digest_hour: int = _setting(8, "Local hour (0–23) at which digests are cut and sent.")
+    digest_timezone: str = _setting("UTC", "IANA time zone of the digest hour and weekday, e.g. `Europe/Paris`.")
+    digest_weekly_day: str = _setting("monday", "Weekday the weekly digest goes out.")
+    digest_send_rate: float = _setting(10.0, "Digest mails per second at most; 0 sends unthrottled.")
+    digest_papers: int = _setting(10, "Trending papers per digest mail.")
+    digest_picks: int = _setting(
+        5, "'Picked for you' papers per mail for subscribers with an account (by their upvotes); 0 disables."
+    )
+    digest_retry_minutes: int = _setting(
+        10, "First retry delay after a temporary (4xx / network) failure; doubles per attempt, at most 6 h."
+    )
+    digest_max_attempts: int = _setting(6, "Attempts before a deferred digest mail is given up.")
+    rate_limit_subscribe: str = _setting("5/hour", "Subscribe requests per client and per email address.")
+    dkim_selector: str = _setting("", "DKIM selector; with the key file set, every mail is DKIM-signed.")
+    dkim_private_key_file: str = _setting("", "Path of the PEM RSA private key for DKIM signing.")
+    dkim_domain: str = _setting("", "DKIM `d=` domain; empty uses the domain of `mail_from`.")
     search_dir: str = _setting(
         "", "Directory of the search indexes; empty: beside the SQLite file (`<db>.search/`), or `data/search`."
     )

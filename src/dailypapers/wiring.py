@@ -12,6 +12,7 @@ from dailypapers.adapters.arxiv import ArxivClient
 from dailypapers.adapters.clock import SystemClock
 from dailypapers.adapters.github import GitHubClient
 from dailypapers.adapters.mail import make_mailer
+from dailypapers.adapters.mail_render import MailRenderer
 from dailypapers.adapters.ratelimit import LimitsRateLimiter
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
@@ -38,7 +39,8 @@ def make_hub(
     """Build a Hub from settings; tests pass the network edges (arXiv, clock, mailer, GitHub) to replace them."""
     engine = create_engine(settings.database_url)
     store = SqlStore(engine)
-    return Hub(
+    search = make_search(settings, store, engine)
+    hub = Hub(
         settings,
         store,
         arxiv or ArxivClient(settings),
@@ -47,8 +49,11 @@ def make_hub(
         github or GitHubClient(settings),
         # Counters live in the database so every web process on every host enforces the same limits.
         LimitsRateLimiter(SqlLimitsStorage(engine)),
-        make_search(settings, store, engine),
+        search,
     )
+    hub.digest_renderer = MailRenderer(settings)
+    hub.paper_vectors = search  # the search engine's stored embeddings rank digest "picked for you" papers
+    return hub
 
 
 def search_root(settings: Settings) -> Path:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from dailypapers.errors import DailyPapersError, SourceError, StorageError
 from dailypapers.hub import Hub
+from dailypapers.usecases.digests import send_due_digests
 from dailypapers.usecases.voting import StarsReport
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,33 @@ class Worker:
         log.info("worker stopped")
 
     def tick(self) -> bool:
-        """Run the due jobs (star refresh, embedding, harvest); True when the harvest ran and succeeded."""
+        """Run the due jobs (stars, digests, embedding, harvest); True when the harvest ran and succeeded."""
         self.refresh_stars()
+        self.send_digests()
         self.embed_pending()
         return self.harvest_if_due()
+
+    def send_digests(self) -> None:
+        """Build and deliver due digests (under the digest-sender lease; a run resumes where another stopped).
+
+        It runs inside the tick: a large batch delays the next harvest check by its duration, which is fine at
+        one tick a minute; a hub with many thousands of subscribers can run a second worker for the harvest.
+        """
+        try:
+            for run in send_due_digests(self.hub):
+                report = run.delivery
+                if report and (report.sent or report.deferred or report.bounced or report.failed):
+                    log.info(
+                        "digest %s %s: %d sent, %d deferred, %d bounced, %d failed",
+                        run.frequency,
+                        run.period,
+                        report.sent,
+                        report.deferred,
+                        report.bounced,
+                        report.failed,
+                    )
+        except DailyPapersError as exc:
+            log.error("digest run failed: %s; retrying next round", exc)
 
     def embed_pending(self) -> None:
         """Embed the papers the last imports and harvests queued; a failing embedder is logged, not fatal."""

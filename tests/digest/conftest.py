@@ -3,7 +3,6 @@ on demand, deterministic paper vectors, and seeded feed papers."""
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import hashlib
 import socket
@@ -17,13 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from dailypapers.adapters.clock import FixedClock
-from dailypapers.adapters.mail_render import MailRenderer
-from dailypapers.adapters.sql.digests import SqlDigestStore
-from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.hub import Hub
 from dailypapers.settings import Settings
-from dailypapers.usecases import digests as digest_usecases
-from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.wiring import make_hub
 from tests.web import seed
 
@@ -34,12 +28,7 @@ FEED_DAY = date(2026, 8, 20)
 BASE_URL = "http://papers.example.org"
 
 
-class DigestStore(SqlStore, SqlDigestStore):
-    """SqlStore with the digest tables (until the lead composes SqlDigestStore into SqlStore)."""
-
-
-class DigestHub(Hub, DigestsMixin):
-    """Hub with the digest use cases (until the lead adds DigestsMixin to Hub's bases)."""
+DigestHub = Hub  # the digest use cases are part of every Hub
 
 
 class SmtpSink:
@@ -97,7 +86,7 @@ class FakeVectors:
         self.hub = hub
         self.calls = 0
 
-    def vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
+    def paper_vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
         self.calls += 1
         found = self.hub.store.get_papers(list(arxiv_ids))
         out = {}
@@ -110,21 +99,13 @@ class FakeVectors:
 
 
 def set_setting(hub: Hub, monkeypatch: pytest.MonkeyPatch, name: str, value: Any) -> None:
-    """Set a digest setting whether or not settings.py declares it yet."""
-    if name in {f.name for f in dataclasses.fields(hub.settings)}:
-        hub.settings = hub.settings.with_overrides(**{name: value})
-    else:
-        monkeypatch.setitem(digest_usecases.SETTING_DEFAULTS, name, value)
+    """Change one setting of this hub for the test."""
+    monkeypatch.setattr(hub, "settings", hub.settings.with_overrides(**{name: value}))
 
 
-def make_digest_hub(settings: Settings, clock: FixedClock) -> DigestHub:
-    plain = make_hub(settings, clock=clock)
-    engine = plain.store.engine  # type: ignore[attr-defined]
-    # Hub's constructor grows as other areas land; copying the built hub's attributes keeps this fixture working.
-    hub = DigestHub.__new__(DigestHub)
-    hub.__dict__.update(plain.__dict__)
-    hub.store = DigestStore(engine)
-    hub.digest_renderer = MailRenderer(settings)
+def make_digest_hub(settings: Settings, clock: FixedClock) -> Hub:
+    """A hub as wiring builds it, with deterministic topic vectors for personal picks."""
+    hub = make_hub(settings, clock=clock)
     hub.paper_vectors = FakeVectors(hub)
     return hub
 
@@ -185,7 +166,7 @@ def confirmation_token(sink: SmtpSink, address: str) -> str:
     message = next(m for m in reversed(sink.messages) if m["To"] == address and str(m["Subject"]).startswith("Confirm"))
     body = message.get_body(("plain",))
     assert body is not None
-    link = next(word for word in body.get_content().split() if "/subscribe/confirm/" in word)
+    link: str = next(word for word in str(body.get_content()).split() if "/subscribe/confirm/" in word)
     return link.rsplit("/", 1)[1]
 
 

@@ -1,4 +1,4 @@
-"""A digest sender run in its own process, for the SIGKILL test: `python -m tests.digest.sender_process URL PORT NOW`."""
+"""A digest sender in its own process, for the SIGKILL test: `python -m tests.digest.sender_process URL PORT NOW`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import datetime
 
 from dailypapers.adapters.clock import FixedClock
 from dailypapers.settings import Settings
-from dailypapers.usecases import digests
 from tests.digest.conftest import BASE_URL, make_digest_hub
 
 
@@ -20,8 +19,8 @@ def main(database_url: str, port: int, now: datetime) -> None:
         mail_from="Paper Club <digest@papers.example.org>",
         base_url=BASE_URL,
         secret_key="test-secret-key-0123456789-abcdefghijklmnop",
+        digest_send_rate=40.0,  # slow enough for kills to land mid-batch
     )
-    digests.SETTING_DEFAULTS["digest_send_rate"] = 40.0  # slow enough for kills to land mid-batch
     hub = make_digest_hub(settings, FixedClock(now))
     run = hub.run_digest("daily")
     print(f"sent {run.delivery.sent if run.delivery else 0}", flush=True)

@@ -70,7 +70,8 @@ def test_confirmed_subscriber_gets_a_well_formed_digest(dhub: DigestHub, smtp: t
     assert unsubscribe, repr(mail["List-Unsubscribe"])
     html = _html(mail)
     links = HREF_RE.findall(html)
-    assert links and all(link.startswith(("http://", "https://")) for link in links), links
+    assert links
+    assert all(link.startswith(("http://", "https://")) for link in links), links
     assert f"{BASE_URL}/papers/{ids[0]}" in links
     assert "https://github.com/example/code" in links
     assert unsubscribe.group(1) in links  # the visible link too
@@ -81,7 +82,7 @@ def test_confirmed_subscriber_gets_a_well_formed_digest(dhub: DigestHub, smtp: t
     assert f"{BASE_URL}/papers/{ids[0]}" in text
     assert unsubscribe.group(1) in text
     # trending order: most upvoted (no votes yet: imported counts) first, ten at most
-    order = [html.index(f"/papers/{i}\"") for i in ids]
+    order = [html.index(f'/papers/{i}"') for i in ids]
     assert order == sorted(order)
 
 
@@ -153,7 +154,7 @@ def test_one_click_unsubscribe_from_the_mail_header(dhub: DigestHub, smtp: tuple
     [mail] = sink.digests()
     url = mail["List-Unsubscribe"].strip("<>")
     path = url.removeprefix(BASE_URL)
-    with TestClient(create_app(dhub)) as client:  # type: ignore[arg-type]
+    with TestClient(create_app(dhub)) as client:
         assert not client.cookies
         response = client.post(path, data={"List-Unsubscribe": "One-Click"})
         assert response.status_code == 200
@@ -239,7 +240,7 @@ def test_a_crashed_run_resumes_and_never_sends_twice(dhub: DigestHub, smtp: tupl
     clock.at = SEND_AT
     real = dhub.mailer
     for crash_after in (5, 0, 3):
-        dhub.mailer = CrashingMailer(real, crash_after)  # type: ignore[assignment]
+        dhub.mailer = CrashingMailer(real, crash_after)
         with pytest.raises(Crash):
             dhub.run_digest("daily")
         # a killed process leaves its lease behind: the next run waits it out
@@ -269,9 +270,7 @@ def test_one_sender_at_a_time(dhub: DigestHub, smtp: tuple[SmtpSink, int]) -> No
     assert dhub.deliver_digests().sent == 1
 
 
-def test_unsubscribe_applies_before_the_next_message_of_a_batch(
-    dhub: DigestHub, smtp: tuple[SmtpSink, int]
-) -> None:
+def test_unsubscribe_applies_before_the_next_message_of_a_batch(dhub: DigestHub, smtp: tuple[SmtpSink, int]) -> None:
     sink, _ = smtp
     seed_feed(dhub)
     first = subscribe_confirmed(dhub, sink, "first@example.org")
@@ -287,7 +286,7 @@ def test_unsubscribe_applies_before_the_next_message_of_a_batch(
             # the second subscriber clicks "unsubscribe" while the batch is running
             dhub.unsubscribe(dhub.unsubscribe_url(second).rsplit("/", 1)[1])
 
-    dhub.mailer = UnsubscribingMailer(dhub.mailer)  # type: ignore[assignment]
+    dhub.mailer = UnsubscribingMailer(dhub.mailer)
     dhub.clock.at = SEND_AT  # type: ignore[attr-defined]
     run = dhub.run_digest("daily")
     assert run.delivery is not None
@@ -334,7 +333,20 @@ def test_signed_in_subscribers_get_picks_for_them(
     picks = html.split("Picked for you", 1)[1]
     assert f"/papers/{ids[6]}" in picks  # "Language agents for vision tasks"
     assert "Similar to “Language models that reason”, which you upvoted" in html
-    assert f"/papers/{ids[1]}\"" not in picks  # never the paper they upvoted
+    assert f'/papers/{ids[1]}"' not in picks  # never the paper they upvoted
     assert "PICKED FOR YOU" in _text(ada)
     [anon] = sink.to("anon@example.org")
     assert "Picked for you" not in _html(anon)
+
+
+def test_dry_run_stores_and_sends_nothing(dhub: DigestHub, smtp: tuple[SmtpSink, int]) -> None:
+    sink, _ = smtp
+    seed_feed(dhub)
+    subscribe_confirmed(dhub, sink, "ada@example.org")
+    subscribe_confirmed(dhub, sink, "none@example.org", categories="math.PR")
+    dhub.clock.at = SEND_AT  # type: ignore[attr-defined]
+    run = dhub.run_digest("daily", dry_run=True)
+    assert (run.period, run.papers, run.recipients, run.nothing_to_send) == ("2026-08-21", 8, 1, 1)
+    assert run.delivery is None
+    assert dhub._digests.latest_digest("daily") is None
+    assert sink.digests() == []

@@ -28,7 +28,7 @@ def test_sigkill_at_random_points_delivers_everyone_once(
 ) -> None:
     sink, port = smtp
     seed_feed(dhub)
-    addresses = [f"reader{n:02d}@example.org" for n in range(SUBSCRIBERS)]
+    addresses = [f"reader{n:03d}@example.org" for n in range(SUBSCRIBERS)]
     for address in addresses:
         subscribe_confirmed(dhub, sink, address)
     rng = random.Random(20260821)
@@ -38,8 +38,18 @@ def test_sigkill_at_random_points_delivers_everyone_once(
     for _ in range(KILLS * 3):
         before = len(sink.digests())
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.digest.sender_process", mail_settings.database_url, str(port), now.isoformat()],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "tests.digest.sender_process",
+                mail_settings.database_url,
+                str(port),
+                now.isoformat(),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         # wait until it is sending (or done), then kill it at a random moment
         deadline = time.monotonic() + 30

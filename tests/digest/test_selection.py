@@ -88,15 +88,45 @@ PARIS = ZoneInfo("Europe/Paris")
     ("now", "frequency", "period", "cutoff", "start"),
     [
         # Friday 12:00 UTC = 14:00 Paris: today's 08:00 Paris digest (06:00 UTC) is the latest
-        (datetime(2026, 8, 21, 12, tzinfo=UTC), "daily", "2026-08-21", datetime(2026, 8, 21, 6, tzinfo=UTC), "2026-08-20"),
+        (
+            datetime(2026, 8, 21, 12, tzinfo=UTC),
+            "daily",
+            "2026-08-21",
+            datetime(2026, 8, 21, 6, tzinfo=UTC),
+            "2026-08-20",
+        ),
         # Friday 05:00 UTC = 07:00 Paris: still Thursday's
-        (datetime(2026, 8, 21, 5, tzinfo=UTC), "daily", "2026-08-20", datetime(2026, 8, 20, 6, tzinfo=UTC), "2026-08-19"),
+        (
+            datetime(2026, 8, 21, 5, tzinfo=UTC),
+            "daily",
+            "2026-08-20",
+            datetime(2026, 8, 20, 6, tzinfo=UTC),
+            "2026-08-19",
+        ),
         # Sunday: no daily digest at weekends, Friday's is the latest
-        (datetime(2026, 8, 23, 12, tzinfo=UTC), "daily", "2026-08-21", datetime(2026, 8, 21, 6, tzinfo=UTC), "2026-08-20"),
+        (
+            datetime(2026, 8, 23, 12, tzinfo=UTC),
+            "daily",
+            "2026-08-21",
+            datetime(2026, 8, 21, 6, tzinfo=UTC),
+            "2026-08-20",
+        ),
         # Monday's reaches back to Friday
-        (datetime(2026, 8, 24, 12, tzinfo=UTC), "daily", "2026-08-24", datetime(2026, 8, 24, 6, tzinfo=UTC), "2026-08-21"),
+        (
+            datetime(2026, 8, 24, 12, tzinfo=UTC),
+            "daily",
+            "2026-08-24",
+            datetime(2026, 8, 24, 6, tzinfo=UTC),
+            "2026-08-21",
+        ),
         # weekly on Mondays: the latest Monday at 08:00 Paris
-        (datetime(2026, 8, 21, 12, tzinfo=UTC), "weekly", "2026-W34", datetime(2026, 8, 17, 6, tzinfo=UTC), "2026-08-10"),
+        (
+            datetime(2026, 8, 21, 12, tzinfo=UTC),
+            "weekly",
+            "2026-W34",
+            datetime(2026, 8, 17, 6, tzinfo=UTC),
+            "2026-08-10",
+        ),
     ],
 )
 def test_latest_slot(now: datetime, frequency: str, period: str, cutoff: datetime, start: str) -> None:

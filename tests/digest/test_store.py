@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from dailypapers.adapters.sql.engine import create_engine
+from dailypapers.adapters.sql.store import SqlStore as DigestStore
 from dailypapers.digest import Pick, Selection, Topics
 from tests.conftest import NOW
-from tests.digest.conftest import DigestStore
 
 
 @pytest.fixture
@@ -23,7 +23,9 @@ def dstore(store_url: str) -> Iterator[DigestStore]:
 
 def _active(store: DigestStore, email: str) -> int:
     subscriber = store.ensure_subscriber(email, "daily", Topics(), NOW)
-    store.add_subscription_token(subscriber.id, f"hash-{email}", "daily", Topics(("cs.CL",)), NOW, NOW + timedelta(hours=48))
+    store.add_subscription_token(
+        subscriber.id, f"hash-{email}", "daily", Topics(("cs.CL",)), NOW, NOW + timedelta(hours=48)
+    )
     confirmed = store.confirm_subscription(f"hash-{email}", NOW)
     assert confirmed is not None
     return confirmed.id
@@ -33,19 +35,26 @@ def test_confirmation_links_are_single_use_and_apply_preferences(dstore: DigestS
     subscriber = dstore.ensure_subscriber("ada@example.org", "weekly", Topics(), NOW)
     assert subscriber.status == "pending"
     assert dstore.ensure_subscriber("ada@example.org", "daily", Topics(("x",)), NOW) == subscriber
-    dstore.add_subscription_token(subscriber.id, "h1", "daily", Topics(("cs.CL",), ("llm",)), NOW, NOW + timedelta(hours=48))
+    dstore.add_subscription_token(
+        subscriber.id, "h1", "daily", Topics(("cs.CL",), ("llm",)), NOW, NOW + timedelta(hours=48)
+    )
     assert dstore.peek_subscription_token("h1", NOW + timedelta(hours=49)) is None
     assert dstore.peek_subscription_token("h1", NOW) == subscriber
     confirmed = dstore.confirm_subscription("h1", NOW)
     assert confirmed is not None
-    assert (confirmed.status, confirmed.frequency, confirmed.topics) == ("active", "daily", Topics(("cs.CL",), ("llm",)))
+    assert (confirmed.status, confirmed.frequency, confirmed.topics) == (
+        "active",
+        "daily",
+        Topics(("cs.CL",), ("llm",)),
+    )
     assert dstore.confirm_subscription("h1", NOW) is None
 
 
 def test_snapshot_is_taken_once(dstore: DigestStore) -> None:
     digest, created = dstore.get_or_create_digest("daily", "2026-08-21", NOW, ["a", "b"], NOW)
     again, created_again = dstore.get_or_create_digest("daily", "2026-08-21", NOW, ["c"], NOW)
-    assert created and not created_again
+    assert created
+    assert not created_again
     assert again == digest
     assert again.paper_ids == ("a", "b")
     assert dstore.latest_digest("daily") == digest

@@ -24,7 +24,7 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture
 def client(dhub: DigestHub) -> Iterator[TestClient]:
-    with TestClient(create_app(dhub), follow_redirects=False) as test_client:  # type: ignore[arg-type]
+    with TestClient(create_app(dhub), follow_redirects=False) as test_client:
         yield test_client
 
 
@@ -48,7 +48,9 @@ def test_subscribe_page_has_the_form(client: TestClient) -> None:
         assert f'name="{name}"' in html
 
 
-def test_same_answer_for_new_pending_and_existing(client: TestClient, dhub: DigestHub, smtp: tuple[SmtpSink, int]) -> None:
+def test_same_answer_for_new_pending_and_existing(
+    client: TestClient, dhub: DigestHub, smtp: tuple[SmtpSink, int]
+) -> None:
     sink, _ = smtp
     new = _subscribe(client, "ada@example.org")
     pending = _subscribe(client, "ada@example.org")
@@ -125,13 +127,16 @@ def test_unsubscribe_get_shows_a_button_and_post_needs_no_cookie(
     assert dhub._digests.get_subscriber(subscriber.id).status == "active"  # type: ignore[union-attr]
     client.cookies.clear()
     for _ in range(2):  # repeating is harmless
-        response = client.post(path, content=b"List-Unsubscribe=One-Click",
-                               headers={"content-type": "application/x-www-form-urlencoded"})
+        response = client.post(
+            path, content=b"List-Unsubscribe=One-Click", headers={"content-type": "application/x-www-form-urlencoded"}
+        )
         assert response.status_code == 200
     assert dhub._digests.get_subscriber(subscriber.id).status == "unsubscribed"  # type: ignore[union-attr]
 
 
-def test_tampered_unsubscribe_tokens_do_nothing(client: TestClient, dhub: DigestHub, smtp: tuple[SmtpSink, int]) -> None:
+def test_tampered_unsubscribe_tokens_do_nothing(
+    client: TestClient, dhub: DigestHub, smtp: tuple[SmtpSink, int]
+) -> None:
     sink, _ = smtp
     _subscribe(client, "ada@example.org")
     ada = dhub.confirm_subscription(confirmation_token(sink, "ada@example.org"))

@@ -46,6 +46,13 @@ class SmtpMailer:
                 if s.smtp_user:
                     smtp.login(s.smtp_user, s.smtp_password)
                 smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            # Real servers refuse unknown mailboxes at RCPT TO; a 5xx there is a bounce, a 4xx a deferral.
+            codes = [code for code, _message in exc.recipients.values()]
+            detail = ", ".join(f"{addr}: SMTP {code}" for addr, (code, _m) in exc.recipients.items())
+            if codes and all(code >= 500 for code in codes):
+                raise SourceError(f"mail server refused the recipient ({detail})") from None
+            raise SourceUnavailable(f"mail server deferred the recipient ({detail})") from None
         except smtplib.SMTPResponseException as exc:
             detail = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
             if 400 <= exc.smtp_code < 500:

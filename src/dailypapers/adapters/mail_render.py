@@ -85,15 +85,15 @@ class DkimSigner:
     @classmethod
     def from_settings(cls, settings: Settings, domain: str) -> DkimSigner | None:
         """None unless a selector and a key file are configured; ConfigError when the key cannot be read."""
-        selector = str(getattr(settings, "dkim_selector", "") or "")
-        key_file = str(getattr(settings, "dkim_private_key_file", "") or "")
+        selector = settings.dkim_selector
+        key_file = settings.dkim_private_key_file
         if not selector or not key_file:
             return None
         try:
             key = Path(key_file).read_bytes()
         except OSError as exc:
             raise ConfigError(f"cannot read the DKIM private key {key_file}: {exc}") from None
-        return cls(selector, str(getattr(settings, "dkim_domain", "") or "") or domain, key)
+        return cls(selector, settings.dkim_domain or domain, key)
 
     def sign(self, message: EmailMessage) -> EmailMessage:
         raw = message.as_bytes(policy=SIGNED_POLICY)

@@ -72,6 +72,18 @@ class PgSearch:
         self.embed_on_index = embed_on_index
         self.vectors = PgVectors(embedder.name, embedder.dim) if embedder is not None else None
 
+    def paper_vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored embeddings of these papers; empty without an embedder."""
+        if self.vectors is None:
+            return {}
+        found: dict[str, list[float]] = {}
+        with self.engine.connect() as conn:
+            for arxiv_id in arxiv_ids:
+                vector = self.vectors.of(conn, arxiv_id)
+                if vector is not None:
+                    found[arxiv_id] = [float(x) for x in vector]
+        return found
+
     # -- indexing ----------------------------------------------------------------------------------------
 
     def index_ids(self, arxiv_ids: Sequence[str]) -> None:

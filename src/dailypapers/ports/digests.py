@@ -195,6 +195,6 @@ class DigestRenderer(Protocol):
 class PaperVectors(Protocol):
     """Embeddings of stored papers (from the search service), for personal picks."""
 
-    def vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
+    def paper_vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
         """The vector of each paper that has one; papers without are absent."""
         ...

@@ -34,3 +34,7 @@ class SearchEngine(Protocol):
     def embed_pending(self, *, batch: int = 256) -> EmbedReport:
         """Embed papers queued by index_ids (the worker calls this)."""
         ...
+
+    def paper_vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored embeddings of these papers (absent when not embedded yet), e.g. for personal picks."""
+        ...

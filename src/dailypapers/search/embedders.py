@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,6 +52,27 @@ class Embedder(Protocol):
 def document_text(title: str, abstract: str) -> str:
     """What is embedded for a paper (BEIR's convention: title, then text)."""
     return f"{title}. {abstract}" if title else abstract
+
+
+# A sentence ends at . ! or ? after two word characters (not "e.g." or "Fig.") and the next starts with a capital;
+# the space between may be missing (SciFact's abstracts run sentences together: "disabilities.A line scan").
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]%][a-z0-9)\]%][.!?])\s*(?=[A-Z][A-Za-z0-9 ])")
+MAX_PARTS = 24  # sentences embedded per abstract at most (arXiv abstracts have ~8)
+MIN_PART_CHARS = 20
+
+
+def split_sentences(text: str) -> list[str]:
+    """An abstract's sentences, for per-sentence vectors; very short fragments join the previous sentence."""
+    parts: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        piece = " ".join(piece.split())
+        if not piece:
+            continue
+        if parts and len(piece) < MIN_PART_CHARS:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts[:MAX_PARTS]
 
 
 def normalise(vectors: npt.NDArray[Any]) -> Vectors:

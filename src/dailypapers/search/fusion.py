@@ -12,10 +12,11 @@ Ranked = Sequence[tuple[str, float]]
 class FusionConfig:
     """How keyword and vector lists combine; the defaults were tuned on the SciFact train split."""
 
-    method: str = "blend"  # "blend" (normalised scores) or "rrf"
-    keyword_weight: float = 0.55  # blend: weight of the keyword score; the vector score gets 1 - this
+    method: str = "blend"  # "blend" (keyword score / best keyword score, plus cosine) or "rrf"
+    keyword_weight: float = 0.3  # blend: weight of the keyword score; the vector score gets 1 - this
     rrf_k: float = 60.0
     depth: int = 100  # candidates taken from each list
+    part_weight: float = 0.6  # semantic score: this * best part (title or sentence) + the rest * whole-paper cosine
 
 
 def rrf(lists: Sequence[Ranked], *, k: float = 60.0, weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
@@ -28,30 +29,33 @@ def rrf(lists: Sequence[Ranked], *, k: float = 60.0, weights: Sequence[float] | 
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _min_max(ranked: Ranked) -> dict[str, float]:
-    if not ranked:
-        return {}
-    values = [score for _, score in ranked]
-    low, high = min(values), max(values)
-    span = high - low
-    return {doc: (score - low) / span if span > 0 else 1.0 for doc, score in ranked}
+def blend(
+    keyword: Ranked, vector: Ranked, *, keyword_weight: float = 0.3, semantic: dict[str, float] | None = None
+) -> list[tuple[str, float]]:
+    """keyword_weight × bm25 / best bm25 + (1 - keyword_weight) × cosine, over both lists' documents.
 
-
-def blend(keyword: Ranked, vector: Ranked, *, keyword_weight: float = 0.5) -> list[tuple[str, float]]:
-    """Weighted sum of min-max normalised scores; a document missing from a list scores 0 there."""
-    kw, vec = _min_max(keyword), _min_max(vector)
+    `semantic` holds cosine scores of keyword candidates outside the vector list (0 when unknown); a document
+    missing from the keyword list scores 0 there. Measured on SciFact train, dividing by the best bm25 score and
+    keeping the cosine as it is beats min-max normalising both lists (0.746 vs 0.744 nDCG@10).
+    """
+    best = max((score for _, score in keyword), default=0.0)
+    kw = {doc: score / best for doc, score in keyword} if best > 0 else {}
+    cosine = dict(semantic or {})
+    cosine.update(vector)
     scores = {
-        doc: keyword_weight * kw.get(doc, 0.0) + (1.0 - keyword_weight) * vec.get(doc, 0.0)
-        for doc in kw.keys() | vec.keys()
+        doc: keyword_weight * kw.get(doc, 0.0) + (1.0 - keyword_weight) * cosine.get(doc, 0.0)
+        for doc in kw.keys() | dict(vector).keys()
     }
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def fuse(keyword: Ranked, vector: Ranked, config: FusionConfig) -> list[tuple[str, float]]:
+def fuse(
+    keyword: Ranked, vector: Ranked, config: FusionConfig, semantic: dict[str, float] | None = None
+) -> list[tuple[str, float]]:
     if not vector:
         return list(keyword)
     if not keyword:
         return list(vector)
     if config.method == "rrf":
         return rrf([keyword, vector], k=config.rrf_k)
-    return blend(keyword, vector, keyword_weight=config.keyword_weight)
+    return blend(keyword, vector, keyword_weight=config.keyword_weight, semantic=semantic)

@@ -6,6 +6,7 @@ passes. One process writes at a time (tantivy's lock); readers in other processe
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import time
@@ -22,7 +23,14 @@ from dailypapers.search.query import ParsedQuery, SearchFilters
 log = logging.getLogger(__name__)
 
 TEXT, NAMES = "dp_en", "dp_names"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the `key` fast field
+
+
+def paper_key(arxiv_id: str) -> int:
+    """A paper's 63-bit key: a fast field in the keyword index and a column of the vector index, so filtered
+    semantic searches join the two without reading stored documents (collisions: ~1e-7 at 1M papers)."""
+    digest = hashlib.blake2b(arxiv_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,7 @@ def _names_analyzer() -> tantivy.TextAnalyzer:
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("arxiv_id", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("key", indexed=True, fast=True)  # paper_key(arxiv_id)
     builder.add_text_field("title", tokenizer_name=TEXT)
     builder.add_text_field("abstract", tokenizer_name=TEXT)
     builder.add_text_field("authors", tokenizer_name=NAMES)
@@ -125,6 +134,7 @@ class KeywordIndex:
         categories = sorted({c.lower() for c in paper.categories} | {c.split(".")[0].lower() for c in paper.categories})
         return tantivy.Document(
             arxiv_id=paper.arxiv_id,
+            key=paper_key(paper.arxiv_id),
             title=paper.title,
             abstract=paper.abstract,
             authors=list(paper.authors) or [""],
@@ -159,22 +169,27 @@ class KeywordIndex:
         hits = [(searcher.doc(address)["arxiv_id"][0], float(score)) for score, address in result.hits]
         return hits, int(getattr(result, "count", 0) or 0)
 
-    def filtered_ids(self, query: ParsedQuery, *, limit: int) -> tuple[list[str], int]:
-        """Ids of papers passing the query's filters (not its words), up to `limit`, and how many pass."""
+    def filtered_keys(self, query: ParsedQuery, *, limit: int) -> tuple[list[int], int]:
+        """Keys of papers passing the query's filters (not its words), up to `limit`, and how many pass.
+
+        Read from the `key` fast field: no stored document is opened, so 20,000 keys take milliseconds.
+        """
         searcher = self._searcher()
         clauses = self.filter_query(query.filters, query.excluded, query.phrases)
         result = searcher.search(self._and(tantivy.Query.all_query(), clauses), limit=limit)
-        return [searcher.doc(a)["arxiv_id"][0] for _, a in result.hits], int(getattr(result, "count", 0) or 0)
+        keys = searcher.fast_field_values("key", [address for _, address in result.hits])
+        return [int(k) for k in keys if k is not None], int(getattr(result, "count", 0) or 0)
 
-    def passing(self, query: ParsedQuery, ids: Sequence[str]) -> set[str]:
-        """The subset of `ids` that pass the query's filters and exclusions."""
-        if not ids:
+    def passing_keys(self, query: ParsedQuery, keys: Sequence[int]) -> set[int]:
+        """The subset of `keys` whose papers pass the query's filters and exclusions."""
+        if not keys:
             return set()
         searcher = self._searcher()
-        within = tantivy.Query.term_set_query(self.schema, "arxiv_id", list(ids))
+        within = tantivy.Query.term_set_query(self.schema, "key", list(keys))
         clauses = self.filter_query(query.filters, query.excluded, query.phrases)
-        result = searcher.search(self._and(within, clauses), limit=len(ids))
-        return {searcher.doc(a)["arxiv_id"][0] for _, a in result.hits}
+        result = searcher.search(self._and(within, clauses), limit=len(keys))
+        found = searcher.fast_field_values("key", [address for _, address in result.hits])
+        return {int(k) for k in found if k is not None}
 
     def text_query(self, query: ParsedQuery) -> tantivy.Query | None:
         """The scored part: every word (OR) over boosted fields, phrases required."""

@@ -1,7 +1,17 @@
-"""VectorIndex: one embedding per paper in an hnswlib graph persisted in a directory, tagged with its model.
+"""VectorIndex: one embedding per paper in a faiss index persisted in a directory, tagged with its model.
 
-Owns the vector files only; knows nothing about papers beyond their ids and a hash of the text each vector
-was made from (so changed papers are re-embedded). Saved atomically: a crash leaves the previous save.
+Owns the vector files only; knows nothing about papers beyond their ids, a hash of the text each vector was made
+from (so changed papers are re-embedded) and each id's `paper_key` (the keyword index's fast field, so filtered
+searches join the two without reading documents). Saved atomically: a crash leaves the previous save.
+
+Storage: below FLAT_LIMIT vectors an exact float32 index (IndexFlatIP: exact, and a few ms at that size); from
+FLAT_LIMIT on an HNSW graph over 8-bit scalar-quantized vectors (IndexHNSWSQ, ranges trained on the vectors then
+present), which keeps 1M × 384 at ~0.5 GB instead of hnswlib's ~1.7 GB float32. faiss cannot replace a vector in
+place: a changed paper gets a new row and its old row is marked dead (skipped in results, dropped by a rebuild).
+
+Optionally each paper also has "part" vectors (one per abstract sentence), stored int8 in an append-only file that
+is read with pread — never memory-mapped, so it costs page cache, not process RSS — and used to rescore candidates
+(max over the parts).
 """
 
 from __future__ import annotations
@@ -12,14 +22,38 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import hnswlib
+import faiss
 import numpy as np
 import numpy.typing as npt
 
 from dailypapers.errors import StorageError
+from dailypapers.search.keyword import paper_key
 
-M, EF_CONSTRUCTION, EF_SEARCH = 16, 200, 128
-FORMAT = 1
+M, EF_CONSTRUCTION, EF_SEARCH = 16, 64, 96
+FLAT_LIMIT = 20_000  # below this many vectors the index is exact float32
+RANGE_MARGIN = 0.25  # SQ8 ranges are widened by this share of the trained span (later vectors may stick out)
+FORMAT = 2
+PARTS_FILE = "parts.i8"  # append-only: rows of `dim` int8 values, scaled by PART_SCALE
+PART_SCALE = 400.0
+
+Vectors = npt.NDArray[np.float32]
+
+
+def _empty(dim: int) -> faiss.Index:
+    return faiss.IndexFlatIP(dim)
+
+
+def _hnsw(vectors: Vectors) -> faiss.Index:
+    """An HNSW-SQ8 graph over these vectors, its quantizer ranges trained on them with a margin."""
+    dim = vectors.shape[1]
+    graph = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, M, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]
+    graph.hnsw.efConstruction = EF_CONSTRUCTION
+    sq = faiss.downcast_index(graph.storage).sq  # type: ignore[attr-defined]
+    sq.rangestat = faiss.ScalarQuantizer.RS_minmax
+    sq.rangestat_arg = RANGE_MARGIN
+    graph.train(vectors)
+    graph.add(vectors)
+    return graph
 
 
 class VectorIndex:
@@ -27,12 +61,17 @@ class VectorIndex:
 
     def __init__(self, path: Path, model: str, dim: int) -> None:
         self.path, self.model, self.dim = path, model, dim
-        self.ids: list[str] = []
-        self.labels: dict[str, int] = {}
-        self.hashes = np.zeros(0, dtype=np.uint64)
-        self.graph = hnswlib.Index(space="ip", dim=dim)
-        self.graph.init_index(max_elements=1024, ef_construction=EF_CONSTRUCTION, M=M, allow_replace_deleted=False)
-        self.graph.set_ef(EF_SEARCH)
+        self.ids: list[str] = []  # row → arxiv_id; "" for a dead (replaced) row
+        self.rows: dict[str, int] = {}
+        self.hashes = np.zeros(0, dtype=np.uint64)  # by row
+        self.keys = np.zeros(0, dtype=np.int64)  # by row: paper_key, -1 when dead
+        self.part_start = np.zeros(0, dtype=np.int64)  # by row: first part row in PARTS_FILE, -1 for none
+        self.part_count = np.zeros(0, dtype=np.int32)
+        self.parts_rows = 0  # rows in PARTS_FILE covered by the last save
+        self._pending_parts: list[npt.NDArray[np.int8]] = []
+        self.graph: faiss.Index = _empty(dim)
+        self.dead = 0
+        self._key_order: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
         self._loaded_mtime = 0.0
 
     # -- persistence -------------------------------------------------------------------------------------
@@ -58,17 +97,21 @@ class VectorIndex:
         stamp = meta["stamp"]
         try:
             ids = (self.path / f"ids-{stamp}.txt").read_text(encoding="utf-8").split("\n")
-            self.ids = ids if ids != [""] else []
-            self.hashes = np.load(self.path / f"hashes-{stamp}.npy")
-            graph = hnswlib.Index(space="ip", dim=self.dim)
-            graph.load_index(str(self.path / f"graph-{stamp}.bin"), max_elements=max(len(self.ids), 1024))
-        except (OSError, RuntimeError, ValueError) as exc:
+            columns = np.load(self.path / f"rows-{stamp}.npz")
+            graph = faiss.read_index(str(self.path / f"graph-{stamp}.faiss"))
+        except (OSError, RuntimeError, ValueError, KeyError) as exc:
             raise StorageError(
                 f"vector index at {self.path} is damaged ({exc}); run `dailypapers embed --rebuild`"
             ) from exc
-        graph.set_ef(EF_SEARCH)
+        self.ids = ids if ids != [""] else []
+        self.hashes, self.keys = columns["hashes"], columns["keys"]
+        self.part_start, self.part_count = columns["part_start"], columns["part_count"]
+        self.parts_rows = int(meta.get("parts_rows", 0))
+        self._pending_parts = []
         self.graph = graph
-        self.labels = {arxiv_id: n for n, arxiv_id in enumerate(self.ids)}
+        self.rows = {arxiv_id: n for n, arxiv_id in enumerate(self.ids) if arxiv_id}
+        self.dead = len(self.ids) - len(self.rows)
+        self._key_order = None
         self._loaded_mtime = (self.path / "meta.json").stat().st_mtime
 
     def reload_if_changed(self) -> None:
@@ -84,68 +127,113 @@ class VectorIndex:
 
     def save(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
+        if self._pending_parts:
+            with (self.path / PARTS_FILE).open("r+b" if (self.path / PARTS_FILE).exists() else "wb") as out:
+                out.truncate(self.parts_rows * self.dim)  # drop rows a crashed writer appended after its save
+                out.seek(self.parts_rows * self.dim)
+                for block in self._pending_parts:
+                    out.write(block.tobytes())
+                    self.parts_rows += len(block)
+                out.flush()
+                os.fsync(out.fileno())
+            self._pending_parts = []
         stamp = f"{os.getpid()}-{len(self.ids)}-{os.urandom(3).hex()}"
-        self.graph.save_index(str(self.path / f"graph-{stamp}.bin"))
+        faiss.write_index(self.graph, str(self.path / f"graph-{stamp}.faiss"))
         (self.path / f"ids-{stamp}.txt").write_text("\n".join(self.ids), encoding="utf-8")
-        np.save(self.path / f"hashes-{stamp}.npy", self.hashes)
-        meta = {"format": FORMAT, "model": self.model, "dim": self.dim, "count": len(self.ids), "stamp": stamp}
+        with (self.path / f"rows-{stamp}.npz").open("wb") as out:
+            np.savez(out, hashes=self.hashes, keys=self.keys, part_start=self.part_start, part_count=self.part_count)
+        meta = {
+            "format": FORMAT,
+            "model": self.model,
+            "dim": self.dim,
+            "count": len(self.rows),
+            "stamp": stamp,
+            "parts_rows": self.parts_rows,
+        }
         tmp = self.path / "meta.json.tmp"
         tmp.write_text(json.dumps(meta), encoding="utf-8")
         tmp.replace(self.path / "meta.json")  # the switch to the new files is this one rename
         self._loaded_mtime = (self.path / "meta.json").stat().st_mtime
         for old in self.path.iterdir():
-            if old.suffix in (".bin", ".txt", ".npy") and stamp not in old.name:
+            if old.suffix in (".faiss", ".txt", ".npz", ".bin", ".npy") and stamp not in old.name:
                 old.unlink(missing_ok=True)
 
     # -- writing -----------------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.rows)
 
     def hash_of(self, arxiv_id: str) -> int | None:
-        label = self.labels.get(arxiv_id)
-        return None if label is None else int(self.hashes[label])
+        row = self.rows.get(arxiv_id)
+        return None if row is None else int(self.hashes[row])
 
-    def add(self, ids: Sequence[str], vectors: npt.NDArray[np.float32], hashes: Sequence[int]) -> None:
-        """Add or replace vectors; a known id keeps its label and gets the new vector."""
+    def add(
+        self,
+        ids: Sequence[str],
+        vectors: Vectors,
+        hashes: Sequence[int],
+        parts: Sequence[Vectors] | None = None,
+    ) -> None:
+        """Add or replace vectors (and each paper's part vectors); a known id gets a new row, its old row dies."""
         if len(ids) == 0:
             return
-        labels = []
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        first = len(self.ids)
         for arxiv_id in ids:
-            label = self.labels.get(arxiv_id)
-            if label is None:
-                label = len(self.ids)
-                self.ids.append(arxiv_id)
-                self.labels[arxiv_id] = label
-            labels.append(label)
-        if len(self.ids) > self.graph.get_max_elements():
-            self.graph.resize_index(max(len(self.ids), 2 * self.graph.get_max_elements()))
-        if len(self.hashes) < len(self.ids):
-            self.hashes = np.concatenate([self.hashes, np.zeros(len(self.ids) - len(self.hashes), np.uint64)])
-        self.hashes[labels] = np.asarray(hashes, dtype=np.uint64)
-        self.graph.add_items(np.asarray(vectors, dtype=np.float32), np.asarray(labels), num_threads=-1)
+            old = self.rows.get(arxiv_id)
+            if old is not None:
+                self.ids[old] = ""
+                self.keys[old] = -1
+                self.dead += 1
+            self.rows[arxiv_id] = len(self.ids)
+            self.ids.append(arxiv_id)
+        self.hashes = np.concatenate([self.hashes, np.asarray(hashes, dtype=np.uint64)])
+        self.keys = np.concatenate([self.keys, np.array([paper_key(i) for i in ids], dtype=np.int64)])
+        starts = np.full(len(ids), -1, dtype=np.int64)
+        counts = np.zeros(len(ids), dtype=np.int32)
+        if parts is not None:
+            next_row = self.parts_rows + sum(len(b) for b in self._pending_parts)
+            for n, block in enumerate(parts):
+                if len(block):
+                    starts[n], counts[n] = next_row, len(block)
+                    next_row += len(block)
+            blocks = [b for b in parts if len(b)]
+            if blocks:
+                stacked = np.concatenate(blocks).astype(np.float32)
+                self._pending_parts.append(np.clip(np.rint(stacked * PART_SCALE), -127, 127).astype(np.int8))
+        self.part_start = np.concatenate([self.part_start, starts])
+        self.part_count = np.concatenate([self.part_count, counts])
+        self._key_order = None
+        if isinstance(self.graph, faiss.IndexFlat) and first + len(ids) >= FLAT_LIMIT:
+            existing = self.graph.reconstruct_n(0, first) if first else np.zeros((0, self.dim), np.float32)
+            self.graph = _hnsw(np.concatenate([existing, vectors]))
+        else:
+            self.graph.add(vectors)
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    def search(self, vector: npt.NDArray[np.float32], k: int) -> list[tuple[str, float]]:
+    def search(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
         """The k nearest papers by cosine similarity, best first."""
-        count = len(self.ids)
-        if count == 0 or k <= 0:
+        if not self.rows or k <= 0:
             return []
-        k = min(k, count)
-        self.graph.set_ef(max(EF_SEARCH, k + 16))
-        labels, distances = self.graph.knn_query(vector.reshape(1, -1), k=k, num_threads=1)
-        return [(self.ids[int(label)], 1.0 - float(d)) for label, d in zip(labels[0], distances[0], strict=True)]
+        want = min(k + (k if self.dead else 0), len(self.ids))
+        if isinstance(self.graph, faiss.IndexHNSW):
+            self.graph.hnsw.efSearch = max(EF_SEARCH, want)
+        scores, rows = self.graph.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), want)
+        hits = [(self.ids[int(r)], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        return [hit for hit in hits if hit[0]][:k]
 
-    def vectors(self, ids: Sequence[str]) -> tuple[list[str], npt.NDArray[np.float32]]:
+    def _matrix(self, rows: Sequence[int]) -> Vectors:
+        if not len(rows):
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self.graph.reconstruct_batch(np.asarray(rows, dtype=np.int64)), dtype=np.float32)
+
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], Vectors]:
         """The stored vectors of the known ids among `ids` (in order), and those ids."""
-        known = [i for i in ids if i in self.labels]
-        if not known:
-            return [], np.zeros((0, self.dim), dtype=np.float32)
-        items = self.graph.get_items([self.labels[i] for i in known], return_type="numpy")
-        return known, np.asarray(items, dtype=np.float32)
+        known = [i for i in ids if i in self.rows]
+        return known, self._matrix([self.rows[i] for i in known])
 
-    def exact(self, vector: npt.NDArray[np.float32], ids: Sequence[str], k: int) -> list[tuple[str, float]]:
+    def exact(self, vector: Vectors, ids: Sequence[str], k: int) -> list[tuple[str, float]]:
         """Exact cosine ranking restricted to `ids` (for filtered searches over a small subset)."""
         known, matrix = self.vectors(ids)
         if not known:
@@ -153,3 +241,58 @@ class VectorIndex:
         scores = matrix @ vector
         top = np.argsort(-scores)[:k]
         return [(known[int(n)], float(scores[n])) for n in top]
+
+    def rows_of_keys(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
+        """Live rows of the papers with these paper_keys (unknown keys are skipped)."""
+        if self._key_order is None:
+            order = np.argsort(self.keys, kind="stable")
+            self._key_order = (self.keys[order], order)
+        sorted_keys, order = self._key_order
+        wanted = np.asarray(keys, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_keys, wanted), max(len(sorted_keys) - 1, 0))
+        if not len(sorted_keys):
+            return np.zeros(0, dtype=np.int64)
+        found = sorted_keys[at] == wanted
+        rows: npt.NDArray[np.int64] = order[at[found]]
+        return rows[self.keys[rows] >= 0]
+
+    def exact_keys(self, vector: Vectors, keys: Sequence[int], k: int) -> list[tuple[str, float]]:
+        """Exact cosine ranking over the papers with these keys (filtered searches over a small subset)."""
+        rows = self.rows_of_keys(keys)
+        if not len(rows):
+            return []
+        scores = self._matrix(rows.tolist()) @ vector
+        top = np.argsort(-scores)[:k]
+        return [(self.ids[int(rows[n])], float(scores[n])) for n in top]
+
+    def key_of(self, arxiv_id: str) -> int:
+        row = self.rows.get(arxiv_id)
+        return int(self.keys[row]) if row is not None else paper_key(arxiv_id)
+
+    def part_scores(self, vector: Vectors, ids: Sequence[str]) -> dict[str, float]:
+        """Max cosine over each paper's part vectors, for the papers among `ids` that have parts."""
+        wanted = [(i, self.rows[i]) for i in ids if i in self.rows]
+        wanted = [(i, r) for i, r in wanted if self.part_count[r] > 0 and self.part_start[r] < self.parts_rows]
+        if not wanted:
+            return {}
+        out: dict[str, float] = {}
+        try:
+            fd = os.open(self.path / PARTS_FILE, os.O_RDONLY)
+        except OSError:
+            return out
+        try:
+            blocks = []
+            for _, row in wanted:
+                count, start = int(self.part_count[row]), int(self.part_start[row])
+                blocks.append(np.frombuffer(os.pread(fd, count * self.dim, start * self.dim), dtype=np.int8))
+        finally:
+            os.close(fd)
+        matrix = np.concatenate(blocks).reshape(-1, self.dim).astype(np.float32)
+        scores = matrix @ (np.asarray(vector, dtype=np.float32) / PART_SCALE)
+        at = 0
+        for (arxiv_id, row), block in zip(wanted, blocks, strict=True):
+            n = len(block) // self.dim
+            out[arxiv_id] = float(scores[at : at + n].max()) if n else 0.0
+            at += n
+            del row
+        return out

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -74,18 +74,6 @@ from dailypapers.usecases.accounts import hash_secret, new_secret, normalize_ema
 
 log = logging.getLogger(__name__)
 
-# Settings this module reads (getattr with these defaults until settings.py declares them).
-SETTING_DEFAULTS: dict[str, Any] = {
-    "digest_hour": 8,
-    "digest_timezone": "UTC",
-    "digest_weekly_day": "monday",
-    "digest_send_rate": 10.0,
-    "digest_papers": 10,
-    "digest_picks": 5,
-    "digest_retry_minutes": 10,
-    "digest_max_attempts": 6,
-    "rate_limit_subscribe": "5/hour",
-}
 
 CONFIRM_HOURS = 48  # a confirmation link works once, within two days
 CONFIRM_PATH = "/subscribe/confirm/"
@@ -101,10 +89,6 @@ MAX_BACKOFF = timedelta(hours=6)
 MAX_CONSECUTIVE_DEFERRALS = 5  # this many 4xx / network failures in a row: the server is down, stop the run
 PICK_MIN_SIMILARITY = 0.2
 MAC_BYTES = 16  # 128-bit HMAC tags in unsubscribe and view links
-
-
-def setting(settings: Settings, name: str) -> Any:
-    return getattr(settings, name, SETTING_DEFAULTS[name])
 
 
 # -- signed links ------------------------------------------------------------------------------------------
@@ -247,7 +231,7 @@ class DigestsMixin:
         address = normalize_email(email)
         freq = parse_frequency(frequency)
         topics = parse_topics(categories, include, exclude)
-        rate = setting(self.settings, "rate_limit_subscribe")
+        rate = self.settings.rate_limit_subscribe
         self.rate_limiter.hit("subscribe", client, rate)
         self.rate_limiter.hit("subscribe_email", address, rate)
         if self._digests.is_suppressed(address):
@@ -303,15 +287,15 @@ class DigestsMixin:
     # -- building and planning ---------------------------------------------------------------------------
 
     def digest_slot(self, frequency: Frequency, now: datetime | None = None) -> Slot:
-        name = str(setting(self.settings, "digest_timezone"))
+        name = self.settings.digest_timezone
         try:
             zone = ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"digest timezone {name!r} is not an IANA time zone such as Europe/Paris") from None
-        hour = int(setting(self.settings, "digest_hour"))
+        hour = self.settings.digest_hour
         if not 0 <= hour <= 23:
             raise ConfigError("the digest hour must be from 0 to 23")
-        weekday = parse_weekday(str(setting(self.settings, "digest_weekly_day")))
+        weekday = parse_weekday(self.settings.digest_weekly_day)
         return latest_slot(frequency, now or self.clock.now(), hour=hour, zone=zone, weekly_day=weekday)
 
     def digest_ranking(self, slot: Slot) -> list[str]:
@@ -397,12 +381,7 @@ class DigestsMixin:
         nothing: it says how many subscribers would get a mail."""
         if dry_run:
             return self._dry_run(frequency)
-        digest, created = self.build_digest(frequency)
-        plan_key = f"digest:{digest.id}:planned"
-        plan = PlanReport()
-        if created or self.store.get_state(plan_key) is None:
-            plan = self.plan_digest(digest)
-            self.store.set_state(plan_key, self.clock.now().isoformat())
+        digest, created, plan = self.prepare_digest(frequency)
         delivery = self.deliver_digests(progress=progress)
         counts = self._digests.delivery_counts(digest.id)
         return DigestRun(
@@ -414,6 +393,17 @@ class DigestsMixin:
             created,
             delivery,
         )
+
+    def prepare_digest(self, frequency: Frequency) -> tuple[Digest, bool, PlanReport]:
+        """Build the latest slot's digest (once) and plan its ledger rows (once: a finished plan is recorded in
+        job state; an interrupted one resumes). Returns (digest, created, what this call planned)."""
+        digest, created = self.build_digest(frequency)
+        plan_key = f"digest:{digest.id}:planned"
+        plan = PlanReport()
+        if created or self.store.get_state(plan_key) is None:
+            plan = self.plan_digest(digest)
+            self.store.set_state(plan_key, self.clock.now().isoformat())
+        return digest, created, plan
 
     def _dry_run(self, frequency: Frequency) -> DigestRun:
         slot = self.digest_slot(frequency)
@@ -474,12 +464,12 @@ class _Planner:
         self.hub = hub
         found = hub.store.get_papers(list(paper_ids))
         self.snapshot: list[Paper] = [found[i] for i in paper_ids if i in found]
-        self.papers_limit = int(setting(hub.settings, "digest_papers"))
-        self.picks_limit = int(setting(hub.settings, "digest_picks"))
+        self.papers_limit = hub.settings.digest_papers
+        self.picks_limit = hub.settings.digest_picks
         self.candidates: tuple[Paper, ...] = ()
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         if hub.paper_vectors is not None and self.picks_limit > 0 and self.snapshot:
-            vectors = hub.paper_vectors.vectors([p.arxiv_id for p in self.snapshot])
+            vectors = hub.paper_vectors.paper_vectors([p.arxiv_id for p in self.snapshot])
             self.candidates, self.matrix = unit_vectors(self.snapshot, vectors)
 
     def plan(self, batch: Sequence[Subscriber]) -> list[tuple[int, Selection]]:
@@ -500,7 +490,9 @@ class _Planner:
             return Selection(tuple(trending))
         liked_found = self.hub.store.get_papers(liked_ids)
         liked_papers = [liked_found[i] for i in liked_ids if i in liked_found]
-        papers, matrix = unit_vectors(liked_papers, self.hub.paper_vectors.vectors([p.arxiv_id for p in liked_papers]))
+        papers, matrix = unit_vectors(
+            liked_papers, self.hub.paper_vectors.paper_vectors([p.arxiv_id for p in liked_papers])
+        )
         unwanted = Topics(exclude=subscriber.topics.exclude)
         exclude = set(trending) | already_sent | set(liked_ids)
         exclude.update(p.arxiv_id for p in self.candidates if not unwanted.matches(p))
@@ -524,7 +516,7 @@ class _Sender:
     ) -> None:
         self.hub, self.holder, self.sleep, self.monotonic = hub, holder, sleep, monotonic
         self.progress, self.report = progress, report
-        rate = float(setting(hub.settings, "digest_send_rate"))
+        rate = hub.settings.digest_send_rate
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.next_send = monotonic()
         self.renewed = monotonic()
@@ -599,11 +591,11 @@ class _Sender:
     def _defer(self, delivery: Delivery, error: str) -> None:
         store, now = self.hub._digests, self.hub.clock.now()
         attempts = delivery.attempts + 1
-        base = timedelta(minutes=float(setting(self.hub.settings, "digest_retry_minutes")))
+        base = timedelta(minutes=self.hub.settings.digest_retry_minutes)
         wait = min(base * 2 ** (attempts - 1), MAX_BACKOFF)
         store.mark_retry(delivery.id, error, now + wait)
         self.deferrals += 1
-        if attempts >= int(setting(self.hub.settings, "digest_max_attempts")):
+        if attempts >= self.hub.settings.digest_max_attempts:
             store.mark_failed(delivery.id, f"gave up after {attempts} attempts: {error}", now)
             self.report.failed += 1
             return

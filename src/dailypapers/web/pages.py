@@ -145,8 +145,3 @@ def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
 
 
 # -- placeholders ------------------------------------------------------------------------------------------
-
-
-@router.get("/subscribe", name="subscribe")
-def subscribe(request: Request) -> Response:
-    return render(request, "subscribe.html", {"title": "Email digests"})

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from dailypapers.adapters.sql.accounts import SqlAccountStore
 from dailypapers.adapters.sql.base import chunks, storage_errors
+from dailypapers.adapters.sql.digests import SqlDigestStore
 from dailypapers.adapters.sql.discussion import SqlDiscussionStore
 from dailypapers.adapters.sql.leases import SqlLeaseStore
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row, paper_values
@@ -30,7 +31,7 @@ def _ascii_lower(text: str) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-class SqlStore(SqlLeaseStore, SqlAccountStore, SqlVoteStore, SqlDiscussionStore):
+class SqlStore(SqlLeaseStore, SqlAccountStore, SqlVoteStore, SqlDiscussionStore, SqlDigestStore):
     """The Store port: papers and feed here, the community parts in their own modules."""
 
     # -- papers ------------------------------------------------------------------------------------------

@@ -181,7 +181,8 @@ def settings_revoke_token(hub: HubDep, user: RequireUser, token_id: int) -> Resp
 @html.get("/u/{username}", name="profile")
 def profile_page(request: Request, hub: HubDep, username: str) -> Response:
     profile = hub.profile(username)
-    return render(request, "profile.html", {"title": profile.user.display_name, "profile": profile})
+    context = {"title": profile.user.display_name, "profile": profile, "feed_key": hub.for_you_feed_key(profile.user)}
+    return render(request, "profile.html", context)
 
 
 # -- API ---------------------------------------------------------------------------------------------------

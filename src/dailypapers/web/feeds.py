@@ -152,9 +152,15 @@ def _feed_response(
     fmt: str,
     items: Sequence[tuple[Paper, FeedEntry | None]],
     query: str = "",
+    *,
+    private: bool = False,
 ) -> Response:
     feed_format = _format(fmt)
-    return cached_response(request, render_feed(hub, spec, feed_format, items, query), MEDIA_TYPES[feed_format])
+    body = render_feed(hub, spec, feed_format, items, query)
+    response = cached_response(request, body, MEDIA_TYPES[feed_format])
+    if private:  # a member's own feed: readers may cache it, shared caches and proxies may not
+        response.headers["Cache-Control"] = response.headers["Cache-Control"].replace("public", "private")
+    return response
 
 
 def _format(fmt: str) -> FeedFormat:
@@ -219,6 +225,21 @@ def _search_feed(request: Request, hub: Hub, fmt: FeedFormat, q: str) -> Respons
     page = "/search?" + urlencode({"q": q})  # the same search as a page
     spec = FeedSpec("/search", f"search “{q}”", f"Papers matching “{q}”, best matches first.", page)
     return _feed_response(request, hub, spec, fmt, _from_views(views), "?" + urlencode({"q": q}))
+
+
+@router.get("/feeds/for-you/{key_with_ext}", name="feed_for_you")
+def for_you_feed(request: Request, hub: HubDep, key_with_ext: str) -> Response:
+    """A member's private "for you" feed; the URL is the secret (shown on their profile), so no sign-in needed."""
+    key, fmt = _split_name(key_with_ext)
+    user = hub.user_for_feed_key(key)
+    items = hub.for_you(user, limit=FEED_SIZE)
+    spec = FeedSpec(
+        f"/feeds/for-you/{key}",
+        f"for {user.display_name}",
+        "Recent papers most like the ones you upvoted, then what is trending.",
+        f"/u/{user.username}",
+    )
+    return _feed_response(request, hub, spec, fmt, [(i.view.paper, i.view.entry) for i in items], private=True)
 
 
 @router.get("/feeds/category/{name_with_ext}", name="feed_category")

@@ -13,7 +13,16 @@ import orjson
 from dailypapers.arxiv_ids import parse_arxiv_ref
 from dailypapers.errors import BadResumptionToken, InvalidInput, PaperNotFound
 from dailypapers.merging import merge_paper
-from dailypapers.models import FeedEntry, FeedItem, FeedQuery, ImportRecord, ImportReport, Paper, PaperView
+from dailypapers.models import (
+    FeedEntry,
+    FeedItem,
+    FeedQuery,
+    ImportRecord,
+    ImportReport,
+    Paper,
+    PaperView,
+    UpsertResult,
+)
 from dailypapers.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, ProgressSink, RateLimiter, SearchEngine, Store
 from dailypapers.records import FormatName, detect_format, parse_record
@@ -28,6 +37,7 @@ from dailypapers.usecases.voting import VotingMixin
 log = logging.getLogger(__name__)
 
 IMPORT_BATCH = 2000
+INDEX_BATCH = 20_000
 SEARCH_PAGE_MAX = 100
 
 
@@ -167,10 +177,26 @@ class Hub(AccountsMixin, PersonalMixin, VotingMixin, DiscussionMixin, DigestsMix
         report = ImportReport()
         sink = progress or _NoProgress()
         records = self._parse_lines(lines, fmt, report)
-        while batch := list(islice(records, IMPORT_BATCH)):
-            self._store_batch(batch, report)
-            sink.advance(len(batch))
+        # The search index commits once per INDEX_BATCH papers, not per database batch: each commit of the
+        # keyword index waits for its segment merges, which made indexing most of a bulk import's time.
+        new: list[Paper] = []  # stored exactly as parsed: indexed without reading them back
+        changed: list[str] = []  # merged with what was stored: the index reads the stored version
+        try:
+            while batch := list(islice(records, IMPORT_BATCH)):
+                result, papers = self._store_batch(batch, report)
+                new += [papers[i] for i in result.inserted_ids]
+                changed += result.updated_ids
+                sink.advance(len(batch))
+                if len(new) + len(changed) >= INDEX_BATCH:
+                    self._index(new, changed)
+                    new, changed = [], []
+        finally:
+            self._index(new, changed)  # also after a failure: what was stored gets indexed
         return report
+
+    def _index(self, new: list[Paper], changed: list[str]) -> None:
+        self.search_engine.index_papers(new)
+        self.search_engine.index_ids(changed)
 
     def _parse_lines(
         self, lines: Iterable[tuple[int, bytes]], fmt: FormatName | None, report: ImportReport
@@ -188,14 +214,13 @@ class Hub(AccountsMixin, PersonalMixin, VotingMixin, DiscussionMixin, DigestsMix
             except InvalidInput as exc:
                 report.rejected.append((f"line {number}", str(exc)))
 
-    def _store_batch(self, batch: list[ImportRecord], report: ImportReport) -> list[str]:
+    def _store_batch(self, batch: list[ImportRecord], report: ImportReport) -> tuple[UpsertResult, dict[str, Paper]]:
+        """Upsert a batch of records and their feed entries; the caller brings the search index in step."""
         papers: dict[str, Paper] = {}
         for record in batch:  # the same paper twice in one batch: merge before storing
             seen = papers.get(record.paper.arxiv_id)
             papers[record.paper.arxiv_id] = merge_paper(seen, record.paper) if seen else record.paper
         result = self.store.upsert_papers(list(papers.values()))
-        # Keyword index in step with every upsert; vectors are queued for the worker (MiniLM embeds ~40/s).
-        self.search_engine.index_ids(result.changed_ids)
         duplicates = len(batch) - len(papers)
         report.inserted += len(result.inserted_ids)
         report.updated += result.updated
@@ -203,7 +228,7 @@ class Hub(AccountsMixin, PersonalMixin, VotingMixin, DiscussionMixin, DigestsMix
         entries = [r.feed_entry for r in batch if r.feed_entry is not None]
         if entries:
             report.feed_added += self.store.add_feed_entries(entries)
-        return list(result.inserted_ids)
+        return result, papers
 
     # -- harvest -----------------------------------------------------------------------------------------
 
@@ -242,7 +267,10 @@ class Hub(AccountsMixin, PersonalMixin, VotingMixin, DiscussionMixin, DigestsMix
                 self.store.set_state(list_started_key, self.today().isoformat())
                 token = None
                 continue
-            inserted = self._store_batch([ImportRecord(p) for p in page.papers], report)
+            result, _papers = self._store_batch([ImportRecord(p) for p in page.papers], report)
+            # Keyword index in step with every page; vectors are queued for the worker (MiniLM embeds ~40/s).
+            self.search_engine.index_ids(result.changed_ids)
+            inserted = list(result.inserted_ids)
             report.rejected.extend(page.rejected)
             self._auto_submit(inserted, page.papers)
             progress.advance(len(page.papers))

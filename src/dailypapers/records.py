@@ -22,7 +22,6 @@ from dailypapers.models import FeedEntry, ImportRecord, Paper
 FormatName = Literal["snapshot", "papers", "hf-daily"]
 FORMATS: tuple[FormatName, ...] = ("snapshot", "papers", "hf-daily")
 
-_SPACES = re.compile(r"\s+")
 _GITHUB_RE = re.compile(r"^https?://(?:www\.)?github\.com/[\w.-]+/[\w.-]+", re.IGNORECASE)
 
 
@@ -46,7 +45,8 @@ def parse_record(fmt: FormatName, obj: Mapping[str, Any]) -> ImportRecord:
 
 def clean_text(value: object) -> str:
     """Collapse the hard line breaks and runs of spaces arXiv metadata is full of."""
-    return _SPACES.sub(" ", value).strip() if isinstance(value, str) else ""
+    # str.split() is several times faster than a regex here, and imports call this for every field of every line.
+    return " ".join(value.split()) if isinstance(value, str) else ""
 
 
 def _optional_text(value: object) -> str | None:

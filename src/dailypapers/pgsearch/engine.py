@@ -86,6 +86,9 @@ class PgSearch:
 
     # -- indexing ----------------------------------------------------------------------------------------
 
+    def index_papers(self, papers: Sequence[Paper]) -> None:
+        self.index_ids([p.arxiv_id for p in papers])
+
     def index_ids(self, arxiv_ids: Sequence[str]) -> None:
         """Queue changed papers for embedding (their keyword documents were already written by the trigger)."""
         if not arxiv_ids:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the engine's result types live with the engine
+    from dailypapers.models import Paper
     from dailypapers.search import SearchFilters, SearchResults
     from dailypapers.search.service import EmbedReport
 
@@ -13,6 +14,10 @@ if TYPE_CHECKING:  # the engine's result types live with the engine
 class SearchEngine(Protocol):
     def index_ids(self, arxiv_ids: Sequence[str]) -> None:
         """Bring these papers' index entries in step with the store (after every upsert)."""
+        ...
+
+    def index_papers(self, papers: Sequence[Paper]) -> None:
+        """index_ids for papers the caller already holds exactly as stored (spares re-reading them)."""
         ...
 
     def search(

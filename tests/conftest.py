@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy.engine import make_url
 
 from dailypapers.adapters.clock import FixedClock
@@ -116,6 +119,25 @@ def hub(settings: Settings, clock: FixedClock) -> Iterator[Hub]:
     hub = make_hub(settings, clock=clock)
     yield hub
     hub.store.engine.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def live_url(hub: Hub) -> Iterator[str]:
+    """The hub's web app served by uvicorn on a free 127.0.0.1 port in a background thread, stopped at teardown."""
+    from dailypapers.web.app import create_app  # imported here: most tests never start a server
+
+    server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from dailypapers.hub import Hub
-from dailypapers.web.app import create_app
 from tests.web import seed
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,20 +30,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def base_url(hub: Hub) -> Iterator[str]:
-    """The app served by uvicorn on a free 127.0.0.1 port in a background thread, stopped at teardown."""
-    server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def base_url(live_url: str) -> str:
+    return live_url
 
 
 def test_daily_page_to_paper_page_with_math(hub: Hub, base_url: str) -> None:

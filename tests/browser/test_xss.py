@@ -8,18 +8,13 @@ proves scripts do run in this context, so "nothing ran" means something.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
-import uvicorn
 
 from dailypapers.hub import Hub
 from dailypapers.settings import Settings
-from dailypapers.web.app import create_app
 from tests.web.discussion_support import PAPER_ID, add_paper, make_user, session_cookie
 
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -96,20 +91,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def base_url(hub: Hub) -> Iterator[str]:
-    """The app served by uvicorn on a free 127.0.0.1 port in a background thread (as in test_smoke.py)."""
-    server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def base_url(live_url: str) -> str:
+    return live_url
 
 
 def _inspect(page: Any) -> dict[str, Any]:

@@ -6,20 +6,15 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.hf_api import PaperInfo
 
 from dailypapers.hub import Hub
-from dailypapers.web.app import create_app
 from tests.web import seed
 
 HF_CLI = Path(sys.executable).with_name("hf")
@@ -27,20 +22,8 @@ AUG_20, AUG_21, SEP_2 = date(2026, 8, 20), date(2026, 8, 21), date(2026, 9, 2)
 
 
 @pytest.fixture
-def endpoint(hub: Hub) -> Iterator[str]:
-    """The app served by uvicorn on a free 127.0.0.1 port in a background thread, stopped at teardown."""
-    server = uvicorn.Server(uvicorn.Config(create_app(hub), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def endpoint(live_url: str) -> str:
+    return live_url
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Run: `.venv/bin/python bench/pg_scale.py --papers 100000` (default 1,000,000). Papers are synthetic: titles and
 abstracts recombined from ../shared/data/arxiv-papers.jsonl.gz when present (else generated words), spread over
 a year, 1% of them on the daily feed. Vectors come from the static embedder (`make models`), computed once and
-stored in both backends (hnswlib files for SQLite, pgvector HNSW for PostgreSQL). PostgreSQL comes from the
+stored in both backends (faiss files for SQLite, pgvector HNSW for PostgreSQL). PostgreSQL comes from the
 pgserver wheel in a temporary directory unless `--pg URL` names an empty database. Each measurement is
 sequential requests through the Hub (what a web process does, without HTTP): p50 / p95 in ms and req/s.
 """

@@ -122,6 +122,11 @@ class Settings:
     embedder_models_dir: str = _setting("data/models", "Where `make models` writes the built models.")
     embedder_url: str = _setting("", "Base URL of the `http` embedder, e.g. `http://gpu-box:8080/v1`.")
     embedder_api_key: str = _setting("", "Bearer token for the `http` embedder.")
+    search_sentence_vectors: bool = _setting(
+        True,
+        "Also embed each title and abstract sentence (semantic scores take the best part): SciFact hybrid nDCG@10 "
+        "0.742 instead of 0.729, at ~2.5x the embedding time. `false` for faster backfills.",
+    )
     embedder_threads: int = _setting(0, "onnxruntime threads for the transformer embedder (0: all cores).")
 
     @classmethod

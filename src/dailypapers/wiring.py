@@ -23,6 +23,7 @@ from dailypapers.hub import Hub
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, SearchEngine, Store
 from dailypapers.search import SearchService
 from dailypapers.search.embedders import make_embedder
+from dailypapers.search.fusion import FusionConfig
 from dailypapers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,9 @@ def make_search(settings: Settings, store: Store, engine: sa.Engine | None = Non
         from dailypapers.pgsearch import PgSearch
 
         return PgSearch(store, engine, embedder)
-    return SearchService(store, search_root(settings), embedder)
+    # part_weight 0: whole-paper vectors only, no title / sentence vectors to embed (see the setting's help).
+    fusion = FusionConfig() if settings.search_sentence_vectors else FusionConfig(part_weight=0.0)
+    return SearchService(store, search_root(settings), embedder, fusion=fusion)
 
 
 def migrate_database(settings: Settings) -> None:

@@ -97,11 +97,17 @@ def test_rrf_rewards_agreement() -> None:
     assert [doc for doc, _ in fused] == ["b", "a", "c"]
 
 
-def test_blend_normalises_each_list() -> None:
+def test_blend_divides_bm25_by_the_best_and_keeps_cosines() -> None:
     fused = blend([("a", 30.0), ("b", 10.0)], [("b", 0.9), ("a", 0.1), ("c", 0.5)], keyword_weight=0.5)
-    assert dict(fused)["a"] == pytest.approx(0.5)
-    assert dict(fused)["b"] == pytest.approx(0.5)
-    assert dict(fused)["c"] == pytest.approx(0.25)
+    assert dict(fused)["a"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.1)
+    assert dict(fused)["b"] == pytest.approx(0.5 * (10 / 30) + 0.5 * 0.9)
+    assert dict(fused)["c"] == pytest.approx(0.5 * 0.5)
+
+
+def test_blend_uses_semantic_scores_of_keyword_only_hits() -> None:
+    fused = dict(blend([("a", 2.0)], [("b", 0.9)], keyword_weight=0.5, semantic={"a": 0.6}))
+    assert fused["a"] == pytest.approx(0.5 + 0.3)
+    assert fused["b"] == pytest.approx(0.45)
 
 
 def test_fuse_with_one_empty_list_returns_the_other() -> None:

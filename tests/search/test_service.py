@@ -10,6 +10,7 @@ import pytest
 from dailypapers.errors import InvalidInput, PaperNotFound
 from dailypapers.hub import Hub
 from dailypapers.search import SearchFilters, SearchService
+from dailypapers.search.fusion import FusionConfig
 from tests.search.conftest import PAPERS, WordsEmbedder, paper
 
 
@@ -60,6 +61,30 @@ def test_filters_apply_in_every_mode(
 ) -> None:
     found = set(ids(service.search(query, mode=mode)))
     assert found == keyword if mode == "keyword" else keyword <= found <= allowed
+
+
+@pytest.mark.parametrize("query", ["cat:cs.cv diffusion", "diffusion -video", "year:2025 attention"])
+def test_large_filtered_sets_post_filter_ann_candidates_by_key(
+    service: SearchService, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Above EXACT_LIMIT passing papers, ANN candidates are checked against the filter through the key fast field.
+    exact = set(ids(service.search(query, mode="semantic")))
+    monkeypatch.setattr("dailypapers.search.service.EXACT_LIMIT", 1)
+    assert set(ids(service.search(query, mode="semantic"))) == exact
+
+
+def test_part_vectors_are_stored_and_can_be_turned_off(stored_hub: Hub, tmp_path: Path) -> None:
+    with_parts = SearchService(stored_hub.store, tmp_path / "a", WordsEmbedder(), embed_on_index=True)
+    with_parts.index_ids([p.arxiv_id for p in PAPERS])
+    assert with_parts.vectors is not None
+    assert with_parts.vectors.parts_rows >= len(PAPERS) * 2  # title + at least one sentence each
+    plain = SearchService(
+        stored_hub.store, tmp_path / "b", WordsEmbedder(), fusion=FusionConfig(part_weight=0), embed_on_index=True
+    )
+    plain.index_ids([p.arxiv_id for p in PAPERS])
+    assert plain.vectors is not None
+    assert plain.vectors.parts_rows == 0
+    assert ids(plain.search("robot grasping policies", mode="hybrid"))[0] == "2401.00003"
 
 
 def test_filters_from_the_form_apply_before_the_cut(service: SearchService) -> None:

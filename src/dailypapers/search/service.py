@@ -302,7 +302,7 @@ class SearchService:
         allowed, count = self.keyword.filtered_keys(parsed, limit=EXACT_LIMIT)
         if count <= EXACT_LIMIT:
             return self.vectors.exact_keys(query_vector, allowed, depth)
-        candidates = self.vectors.search(query_vector, depth * 10)
+        candidates = self.vectors.search(query_vector, depth * 5)  # a broad filter passes more than 1 in 5
         passing = self.keyword.passing_keys(parsed, [self.vectors.key_of(doc) for doc, _ in candidates])
         return [c for c in candidates if self.vectors.key_of(c[0]) in passing][:depth]
 

@@ -34,7 +34,7 @@ FLAT_LIMIT = 20_000  # below this many vectors the index is exact float32
 RANGE_MARGIN = 0.25  # SQ8 ranges are widened by this share of the trained span (later vectors may stick out)
 FORMAT = 2
 PARTS_FILE = "parts.i8"  # append-only: rows of `dim` int8 values, scaled by PART_SCALE
-PART_SCALE = 400.0
+PART_SCALE = 127.0
 
 Vectors = npt.NDArray[np.float32]
 

@@ -1,0 +1,73 @@
+"""VectorIndex on faiss: exact below FLAT_LIMIT, HNSW-SQ8 above it; replaced rows, keys, part vectors, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dailypapers.search import vectors as vectors_module
+from dailypapers.search.embedders import normalise, split_sentences
+from dailypapers.search.keyword import paper_key
+from dailypapers.search.vectors import VectorIndex
+
+
+def unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
+    return normalise(rng.standard_normal((n, dim)).astype(np.float32))
+
+
+def test_hnsw_sq8_finds_the_exact_neighbours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors_module, "FLAT_LIMIT", 500)
+    rng = np.random.default_rng(0)
+    data = unit(rng, 2000)
+    index = VectorIndex(tmp_path, "m", 32)
+    ids = [f"p{n}" for n in range(2000)]
+    for start in range(0, 2000, 250):  # crosses FLAT_LIMIT: flat → HNSW-SQ8
+        index.add(ids[start : start + 250], data[start : start + 250], list(range(start, start + 250)))
+    queries = unit(rng, 50)
+    recall = []
+    for query in queries:
+        exact = {ids[n] for n in np.argsort(-(data @ query))[:10]}
+        recall.append(len(exact & {doc for doc, _ in index.search(query, 10)}) / 10)
+    assert np.mean(recall) >= 0.95
+
+
+def test_replaced_vector_gets_a_new_row_and_the_old_one_is_skipped(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    index = VectorIndex(tmp_path, "m", 32)
+    first, second = unit(rng, 2)
+    index.add(["a", "b"], np.stack([first, second]), [1, 2])
+    index.add(["a"], second[None], [3])  # a's text changed: now equal to b
+    assert len(index) == 2
+    assert index.hash_of("a") == 3
+    hits = index.search(second, 5)
+    assert sorted(doc for doc, _ in hits) == ["a", "b"]
+    assert all(score == pytest.approx(1.0, abs=1e-5) for _, score in hits)
+
+
+def test_keys_parts_and_persistence(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    index = VectorIndex(tmp_path, "m", 32)
+    docs, parts = unit(rng, 3), [unit(rng, 2), np.zeros((0, 32), np.float32), unit(rng, 4)]
+    index.add(["a", "b", "c"], docs, [1, 2, 3], parts)
+    index.save()
+    loaded = VectorIndex.open(tmp_path, "m", 32)
+    assert len(loaded) == 3
+    assert loaded.hash_of("c") == 3
+    assert [loaded.ids[r] for r in loaded.rows_of_keys([paper_key("c"), paper_key("zz"), paper_key("a")])] == ["c", "a"]
+    query = parts[2][1]
+    scores = loaded.part_scores(query, ["a", "b", "c"])
+    assert set(scores) == {"a", "c"}  # b has no parts
+    assert scores["c"] == pytest.approx(1.0, abs=0.02)  # int8 parts
+    assert loaded.exact_keys(docs[1], [paper_key("b"), paper_key("c")], 1)[0][0] == "b"
+    assert VectorIndex.open(tmp_path, "other-model", 32).ids == []
+
+
+def test_split_sentences_handles_missing_spaces_and_abbreviations() -> None:
+    text = "Cells grow fast.A second finding (n = 7).To test this e.g. Fig. 2 was used, with 1.8 mm steps."
+    assert split_sentences(text) == [
+        "Cells grow fast.",
+        "A second finding (n = 7).",
+        "To test this e.g. Fig. 2 was used, with 1.8 mm steps.",
+    ]

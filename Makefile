@@ -44,7 +44,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install models
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

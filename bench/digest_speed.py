@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import multiprocessing as mp
+import os
 import pstats
 import random
 import re
@@ -151,26 +152,40 @@ def seed_subscribers(hub: Hub, count: int) -> tuple[int, int]:
     engine: sa.Engine = hub.store.engine  # type: ignore[attr-defined]
     confirmed = SEND_AT - timedelta(days=2)
     with engine.connect() as conn:
-        recent = list(
-            conn.execute(sa.text("SELECT arxiv_id FROM papers ORDER BY published DESC LIMIT 600")).scalars()
-        )
+        recent = list(conn.execute(sa.text("SELECT arxiv_id FROM papers ORDER BY published DESC LIMIT 600")).scalars())
     rng = random.Random(42)
-    user_rows, vote_rows, subscriber_rows = [], [], []
+    user_rows: list[dict[str, Any]] = []
+    vote_rows: list[dict[str, Any]] = []
+    subscriber_rows: list[dict[str, Any]] = []
     for n in range(count):
         email = f"reader{n:05d}@example.net"
         linked = n % 2 == 0
         if linked:
             user_id = len(user_rows) + 1
             user_rows.append(
-                {"id": user_id, "email": email, "username": f"reader{n:05d}", "display_name": f"Reader {n}",
-                 "created_at": confirmed - timedelta(days=30)}
+                {
+                    "id": user_id,
+                    "email": email,
+                    "username": f"reader{n:05d}",
+                    "display_name": f"Reader {n}",
+                    "created_at": confirmed - timedelta(days=30),
+                }
             )
             for arxiv_id in rng.sample(recent, UPVOTES_PER_USER):
                 vote_rows.append({"user_id": user_id, "arxiv_id": arxiv_id, "created_at": confirmed})
         subscriber_rows.append(
-            {"email": email, "user_id": user_rows[-1]["id"] if linked else None, "frequency": "daily",
-             "categories": [], "include_keywords": [], "exclude_keywords": [], "status": "active",
-             "created_at": confirmed, "confirmed_at": confirmed, "status_changed_at": confirmed}
+            {
+                "email": email,
+                "user_id": user_rows[-1]["id"] if linked else None,
+                "frequency": "daily",
+                "categories": [],
+                "include_keywords": [],
+                "exclude_keywords": [],
+                "status": "active",
+                "created_at": confirmed,
+                "confirmed_at": confirmed,
+                "status_changed_at": confirmed,
+            }
         )
     with engine.begin() as conn:
         conn.execute(users.insert(), user_rows)
@@ -211,7 +226,7 @@ def main() -> None:
             smtp_tls="none",
             mail_from="Daily Papers <digest@papers.example.org>",
             base_url="https://papers.example.org",
-            secret_key="bench-secret-key-0123456789-abcdefghijklmnop",
+            secret_key="bench-secret-key-0123456789-abcdefghijklmnop",  # noqa: S106 - a throwaway hub
             digest_send_rate=0.0,
         )
         migrate_database(settings)
@@ -242,19 +257,26 @@ def main() -> None:
 
     send_seconds = total - built
     rate = report.sent / total if total else 0.0
-    print(f"digest {digest.period}: {len(digest.paper_ids)} ranked papers; planned {plan.planned} mails "
-          f"({personal} with personal picks), nothing to send for {plan.nothing_to_send}")
+    print(
+        f"digest {digest.period}: {len(digest.paper_ids)} ranked papers; planned {plan.planned} mails "
+        f"({personal} with personal picks), nothing to send for {plan.nothing_to_send}"
+    )
     print(f"ledger: {delivered}; sink received {received} messages (digest + baseline)")
     print(f"build + plan:           {built:6.2f} s")
-    print(f"delivery:               {send_seconds:6.2f} s  {report.sent / send_seconds if send_seconds else 0:7.0f} mails/s")
-    print(f"total:                  {total:6.2f} s  {rate:7.0f} mails/s   target <= {TARGET_SECONDS:.0f} s: "
-          f"{'met' if total <= TARGET_SECONDS and report.sent == plan.planned else 'MISSED'}")
+    send_rate = report.sent / send_seconds if send_seconds else 0.0
+    print(f"delivery:               {send_seconds:6.2f} s  {send_rate:7.0f} mails/s")
+    print(
+        f"total:                  {total:6.2f} s  {rate:7.0f} mails/s   target <= {TARGET_SECONDS:.0f} s: "
+        f"{'met' if total <= TARGET_SECONDS and report.sent == plan.planned else 'MISSED'}"
+    )
     if base_seconds:
-        print(f"baseline smtplib, same message, one connection: {base_seconds:6.2f} s  "
-              f"{report.sent / base_seconds:7.0f} mails/s   (delivery / baseline: {send_seconds / base_seconds:.2f}x)")
+        print(
+            f"baseline smtplib, same message, one connection: {base_seconds:6.2f} s  "
+            f"{report.sent / base_seconds:7.0f} mails/s   (delivery / baseline: {send_seconds / base_seconds:.2f}x)"
+        )
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(30)
         print(out.getvalue())
 
 
@@ -270,9 +292,12 @@ def _sample_message(hub: Hub, digest_id: int) -> bytes:
     delivery = hub._digests.get_delivery(digest_id, 1)
     digest = hub._digests.get_digest(digest_id)
     subscriber = hub._digests.get_subscriber(1)
-    assert delivery is not None and digest is not None and subscriber is not None
+    assert delivery is not None
+    assert digest is not None
+    assert subscriber is not None
     views = hub.store.paper_views(list(delivery.selection.paper_ids))
-    return hub._renderer().message(hub.digest_mail(digest, subscriber, delivery.selection, views)).as_bytes()
+    message = hub._renderer().message(hub.digest_mail(digest, subscriber, delivery.selection, views))
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from dailypapers.models import Paper
 
 Frequency = Literal["daily", "weekly"]
 FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly")
+FREQUENCY_LABELS: dict[Frequency, str] = {"daily": "Daily, on weekdays", "weekly": "Weekly"}  # forms, pages
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_TOPICS = 20  # categories or keywords per list
 MAX_KEYWORD_LENGTH = 64

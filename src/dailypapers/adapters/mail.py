@@ -1,10 +1,17 @@
-"""Mailers: SMTP for production, the console (log) for development when no SMTP host is configured."""
+"""Mailers: SMTP for production, the console (log) for development when no SMTP host is configured.
+
+`send(message)` opens one connection per message (sign-in and confirmation mails: one at a time). For a batch
+(digests), `session()` yields a mailer that keeps one connection open for every message of the block and
+reconnects after a failure.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 from dailypapers.errors import SourceError, SourceUnavailable
@@ -33,20 +40,45 @@ class SmtpMailer:
         self.settings = settings
 
     def send(self, message: EmailMessage) -> None:
-        s = self.settings
+        """One connection for this message. Raises SourceUnavailable (4xx, network) or SourceError (5xx)."""
+        with self.session() as session:
+            session.send(message)
+
+    @contextmanager
+    def session(self) -> Iterator[SmtpSession]:
+        """A mailer for a batch: one connection, opened on the first message and kept for the next ones, closed
+        (QUIT) when the block ends. Each session is used by one thread; `send` itself stays thread-safe."""
+        session = SmtpSession(self.settings)
         try:
-            smtp: smtplib.SMTP
-            if s.smtp_tls == "ssl":
-                smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.http_timeout_seconds)
-            else:
-                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.http_timeout_seconds)
-            with smtp:
-                if s.smtp_tls == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.smtp_user:
-                    smtp.login(s.smtp_user, s.smtp_password)
-                smtp.send_message(message)
+            yield session
+        finally:
+            session.close()
+
+
+class SmtpSession:
+    """One SMTP connection reused across messages (the Mailer port). After any failure the connection is dropped
+    and the next message opens a new one; a reused connection the server closed while idle (a disconnect before
+    the message was accepted) is reopened and the message tried once more."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+        self.connections = 0  # opened so far (tests and the benchmark read it)
+
+    def send(self, message: EmailMessage) -> None:
+        reused = self._smtp is not None
+        try:
+            try:
+                self._connection().send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                # An idle connection the server dropped (timeout, restart): open a new one and try once more.
+                # The Message-ID is the same, so even a reply lost after DATA cannot make a second distinct mail.
+                self._drop()
+                self._connection().send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
+            self._drop()
             # Real servers refuse unknown mailboxes at RCPT TO; a 5xx there is a bounce, a 4xx a deferral.
             codes = [code for code, _message in exc.recipients.values()]
             detail = ", ".join(f"{addr}: SMTP {code}" for addr, (code, _m) in exc.recipients.items())
@@ -54,12 +86,52 @@ class SmtpMailer:
                 raise SourceError(f"mail server refused the recipient ({detail})") from None
             raise SourceUnavailable(f"mail server deferred the recipient ({detail})") from None
         except smtplib.SMTPResponseException as exc:
+            self._drop()
             detail = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
             if 400 <= exc.smtp_code < 500:
                 raise SourceUnavailable(f"mail server deferred the message ({detail})") from None
             raise SourceError(f"mail server refused the message ({detail})") from None
         except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            s = self.settings
             raise SourceUnavailable(f"cannot reach mail server {s.smtp_host}:{s.smtp_port}: {exc}") from None
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        s = self.settings
+        smtp: smtplib.SMTP
+        if s.smtp_tls == "ssl":
+            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.http_timeout_seconds)
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.http_timeout_seconds)
+        try:
+            if s.smtp_tls == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp = smtp
+        self.connections += 1
+        return smtp
+
+    def _drop(self) -> None:
+        """Forget the connection without talking to the server (it may be broken)."""
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    def close(self) -> None:
+        """End the connection politely (QUIT); errors here change nothing about what was sent."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
 
 
 def make_mailer(settings: Settings) -> ConsoleMailer | SmtpMailer:

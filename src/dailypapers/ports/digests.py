@@ -4,13 +4,15 @@ paper vectors for personal picks, with the small values they exchange."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from dailypapers.digest import Frequency, Pick, Selection, Topics
 from dailypapers.models import PaperView
+from dailypapers.ports.accounts import Mailer
 
 SubscriberStatus = Literal["pending", "active", "unsubscribed", "bounced"]
 DeliveryState = Literal["pending", "sent", "failed"]
@@ -102,6 +104,13 @@ class DigestStore(Protocol):
     def unsubscribe(self, subscriber_id: int, now: datetime) -> bool:
         """Make a subscriber `unsubscribed` (pending deliveries are then skipped); False when it already was not
         receiving (unsubscribed, bounced) or does not exist."""
+        ...
+
+    def set_subscription(
+        self, email: str, user_id: int, frequency: Frequency, topics: Topics, now: datetime
+    ) -> Subscriber | None:
+        """Subscribe a signed-in account's own (already verified) address with these preferences, active at once,
+        creating or updating its subscriber in one transaction. None when the address is suppressed."""
         ...
 
     def is_suppressed(self, email: str) -> bool: ...
@@ -197,4 +206,15 @@ class PaperVectors(Protocol):
 
     def paper_vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
         """The vector of each paper that has one; papers without are absent."""
+        ...
+
+
+@runtime_checkable
+class MailSessions(Protocol):
+    """A Mailer that can also send a batch over one connection (SmtpMailer). Mailers without it are used as they
+    are, one `send` per message; the `send(message)` contract is the same inside a session."""
+
+    def session(self) -> AbstractContextManager[Mailer]:
+        """A mailer for the block: it keeps one connection for all its messages, reconnects after a failure and
+        closes when the block ends."""
         ...

@@ -26,6 +26,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -65,6 +66,7 @@ from dailypapers.ports.digests import (
     DigestMail,
     DigestRenderer,
     DigestStore,
+    MailSessions,
     PaperVectors,
     Subscriber,
 )
@@ -284,6 +286,44 @@ class DigestsMixin:
             log.info("unsubscribed subscriber %d", subscriber.id)
         return self._digests.get_subscriber(subscriber.id) or subscriber
 
+    # -- signed-in accounts (settings) -------------------------------------------------------------------
+
+    def account_subscription(self, user: User) -> Subscriber | None:
+        """The subscriber of the account's own address, whatever its status (None: never subscribed)."""
+        return self._digests.get_subscriber_by_email(normalize_email(user.email))
+
+    def set_account_subscription(
+        self,
+        user: User,
+        frequency: str,
+        *,
+        categories: str | Sequence[str] = "",
+        include: str = "",
+        exclude: str = "",
+    ) -> Subscriber:
+        """Subscribe the account's address, or change its frequency and topics, at once: signing in by the mailed
+        link already proved the address, so no confirmation mail. Raises InvalidInput (also for an address whose
+        mail bounced: it stays suppressed)."""
+        freq = parse_frequency(frequency)
+        topics = parse_topics(categories, include, exclude)
+        address = normalize_email(user.email)
+        subscriber = self._digests.set_subscription(address, user.id, freq, topics, self.clock.now())
+        if subscriber is None:
+            raise InvalidInput(
+                "mail to your address bounced, so digests to it are stopped; ask the site's admins to lift it"
+            )
+        log.info("account %d set its digest subscription (%s)", user.id, freq)
+        return subscriber
+
+    def unsubscribe_account(self, user: User) -> Subscriber | None:
+        """Stop the digests to the account's address; harmless when it was not subscribed."""
+        subscriber = self.account_subscription(user)
+        if subscriber is None:
+            return None
+        if self._digests.unsubscribe(subscriber.id, self.clock.now()):
+            log.info("account %d unsubscribed from digests", user.id)
+        return self._digests.get_subscriber(subscriber.id)
+
     # -- building and planning ---------------------------------------------------------------------------
 
     def digest_slot(self, frequency: Frequency, now: datetime | None = None) -> Slot:
@@ -457,6 +497,11 @@ class DigestsMixin:
         return self._renderer().page(self.digest_mail(digest, subscriber, selection, views))
 
 
+def mail_session(mailer: Mailer) -> AbstractContextManager[Mailer]:
+    """One connection for a batch where the mailer supports it (SmtpMailer), else the mailer as it is."""
+    return mailer.session() if isinstance(mailer, MailSessions) else nullcontext(mailer)
+
+
 class _Planner:
     """Chooses each subscriber's papers from one ranking: loads the ranking's papers and vectors once."""
 
@@ -522,8 +567,15 @@ class _Sender:
         self.renewed = monotonic()
         self.deferrals = 0
         self.digests: dict[int, tuple[Digest, dict[str, PaperView]]] = {}
+        self.mailer: Mailer = hub.mailer
 
     def run(self) -> None:
+        # One SMTP connection for the whole run (reopened after failures), not one per message.
+        with mail_session(self.hub.mailer) as mailer:
+            self.mailer = mailer
+            self._run()
+
+    def _run(self) -> None:
         after = 0
         store = self.hub._digests
         while batch := store.due_deliveries(self.hub.clock.now(), after_id=after, limit=SEND_BATCH):
@@ -567,7 +619,7 @@ class _Sender:
         message = self.hub._renderer().message(self.hub.digest_mail(digest, subscriber, delivery.selection, views))
         self._throttle()
         try:
-            self.hub.mailer.send(message)
+            self.mailer.send(message)
         except SourceUnavailable as exc:
             self._defer(delivery, str(exc))
             return

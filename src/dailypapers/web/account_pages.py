@@ -1,4 +1,5 @@
-"""Account pages: sign-in by emailed link, sign-out, settings (display name, API tokens), profiles, whoami.
+"""Account pages: sign-in by emailed link, sign-out, settings (display name, API tokens, email digest), profiles,
+whoami.
 
 Every state change here is a POST behind CsrfProtected; the Hub does the work, web/auth.py owns cookies.
 """
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from dailypapers.digest import FREQUENCY_LABELS
 from dailypapers.errors import InvalidInput, SourceError
 from dailypapers.hub import Hub
 from dailypapers.models import ApiToken, User
@@ -124,10 +126,10 @@ def signout(request: Request, hub: HubDep) -> Response:
 
 @html.get("/settings", name="settings")
 def settings_page(request: Request, hub: HubDep, user: RequireUser) -> Response:
-    return _settings_page(request, hub, user)
+    return settings_response(request, hub, user)
 
 
-def _settings_page(
+def settings_response(
     request: Request,
     hub: Hub,
     user: User,
@@ -135,6 +137,7 @@ def _settings_page(
     new_token: tuple[ApiToken, str] | None = None,
     error: str | None = None,
     status: int = 200,
+    digest_form: dict[str, str] | None = None,
 ) -> Response:
     context: dict[str, Any] = {
         "title": "Settings",
@@ -142,6 +145,10 @@ def _settings_page(
         "tokens": hub.api_tokens(user),
         "new_token": new_token,
         "error": error,
+        # The email digest section: the account's own subscription (None: never subscribed) and the form values.
+        "subscription": hub.account_subscription(user),
+        "digest_frequencies": tuple(FREQUENCY_LABELS.items()),
+        "digest_form": digest_form,
     }
     response = render(request, "settings.html", context, status)
     response.headers.update(NO_STORE)
@@ -153,7 +160,7 @@ def settings_profile(request: Request, hub: HubDep, user: RequireUser, display_n
     try:
         hub.set_display_name(user, display_name)
     except InvalidInput as exc:
-        return _settings_page(request, hub, user, error=str(exc), status=400)
+        return settings_response(request, hub, user, error=str(exc), status=400)
     return RedirectResponse("/settings", status_code=303)
 
 
@@ -165,8 +172,8 @@ def settings_create_token(
     try:
         created = hub.create_api_token(user, name, scope)
     except InvalidInput as exc:
-        return _settings_page(request, hub, user, error=str(exc), status=400)
-    return _settings_page(request, hub, user, new_token=created)
+        return settings_response(request, hub, user, error=str(exc), status=400)
+    return settings_response(request, hub, user, new_token=created)
 
 
 @html.post("/settings/tokens/{token_id}/revoke", dependencies=[CsrfProtected])

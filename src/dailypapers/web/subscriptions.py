@@ -1,5 +1,6 @@
 """Digest subscription pages: subscribe (double opt-in), confirm, one-click unsubscribe, view in browser, admin
-preview. Views call the Hub's DigestsMixin and render; the rules (tokens, rate limits, no enumeration) live there.
+preview, and a signed-in account's own subscription in /settings (no confirmation mail: signing in proved the
+address). Views call the Hub's DigestsMixin and render; the rules (tokens, rate limits, no enumeration) live there.
 """
 
 from __future__ import annotations
@@ -7,10 +8,13 @@ from __future__ import annotations
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dailypapers.digest import FREQUENCY_LABELS
 from dailypapers.errors import InvalidInput
+from dailypapers.hub import Hub
 from dailypapers.usecases.digests import DigestsMixin
+from dailypapers.web.account_pages import settings_response
 from dailypapers.web.auth import CSRF_EXEMPT, CsrfProtected, CurrentUser, RequireUser
 from dailypapers.web.templating import render
 
@@ -21,7 +25,7 @@ DIGEST_PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-FREQUENCY_CHOICES = (("daily", "Daily, on weekdays"), ("weekly", "Weekly"))
+FREQUENCY_CHOICES = tuple(FREQUENCY_LABELS.items())
 
 
 def _hub(request: Request) -> DigestsMixin:
@@ -70,6 +74,31 @@ def subscribe(
     except InvalidInput as exc:
         return render(request, "subscribe.html", _form_context(**values, error=str(exc)), 400)
     return render(request, "subscribe_sent.html", {"title": "Check your inbox", "email": address})
+
+
+@router.post("/settings/subscription", dependencies=[CsrfProtected])
+def settings_subscription(
+    request: Request,
+    user: RequireUser,
+    frequency: Annotated[str, Form(max_length=32)] = "daily",
+    categories: Annotated[str, Form(max_length=2000)] = "",
+    include: Annotated[str, Form(max_length=2000)] = "",
+    exclude: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Subscribe the account's own address or change frequency and topics; active at once."""
+    hub = cast(Hub, request.app.state.hub)
+    try:
+        hub.set_account_subscription(user, frequency, categories=categories, include=include, exclude=exclude)
+    except InvalidInput as exc:
+        form = {"frequency": frequency, "categories": categories, "include": include, "exclude": exclude}
+        return settings_response(request, hub, user, error=str(exc), status=400, digest_form=form)
+    return RedirectResponse("/settings#digest", status_code=303)
+
+
+@router.post("/settings/subscription/unsubscribe", dependencies=[CsrfProtected])
+def settings_unsubscribe(request: Request, user: RequireUser) -> Response:
+    _hub(request).unsubscribe_account(user)
+    return RedirectResponse("/settings#digest", status_code=303)
 
 
 @router.get("/subscribe/confirm/{token}")

@@ -216,6 +216,27 @@ class SqlDigestStore(SqlBase):
             return bool(changed.rowcount)
 
     @storage_errors
+    def set_subscription(
+        self, email: str, user_id: int, frequency: Frequency, topics: Topics, now: datetime
+    ) -> Subscriber | None:
+        with self._write() as conn:
+            if conn.execute(sa.select(mail_suppressions.c.email).where(mail_suppressions.c.email == email)).first():
+                return None
+            values: dict[str, Any] = {"frequency": frequency, "user_id": user_id, **_topics_values(topics)}
+            row = conn.execute(sa.select(subscribers).where(subscribers.c.email == email)).first()
+            if row is None:
+                conn.execute(
+                    subscribers.insert().values(
+                        email=email, status="active", created_at=now, confirmed_at=now, status_changed_at=now, **values
+                    )
+                )
+            else:
+                if row.status != "active":
+                    values.update(status="active", confirmed_at=now, status_changed_at=now)
+                conn.execute(subscribers.update().where(subscribers.c.id == row.id).values(values))
+            return _subscriber(conn.execute(sa.select(subscribers).where(subscribers.c.email == email)).one())
+
+    @storage_errors
     def is_suppressed(self, email: str) -> bool:
         with self.engine.connect() as conn:
             found = conn.execute(sa.select(mail_suppressions.c.email).where(mail_suppressions.c.email == email))

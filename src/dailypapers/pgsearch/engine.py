@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from dailypapers.errors import InvalidInput, PaperNotFound, StorageError
+from dailypapers.errors import PaperNotFound, StorageError
 from dailypapers.models import Paper
 from dailypapers.pgsearch.keyword import (
     CONFIG,
@@ -34,10 +34,10 @@ from dailypapers.pgsearch.keyword import (
 )
 from dailypapers.pgsearch.vectors import MAX_EF_SEARCH, PgVectors, signed
 from dailypapers.ports import ProgressSink, Store
-from dailypapers.search import MODES, ParsedQuery, SearchFilters, SearchHit, SearchMode, SearchResults, parse_query
+from dailypapers.search import ParsedQuery, SearchFilters, SearchHit, SearchMode, SearchResults
 from dailypapers.search.embedders import Embedder, document_text
 from dailypapers.search.fusion import FusionConfig, fuse
-from dailypapers.search.service import MAX_PAGE_SIZE, EmbedReport, text_hash
+from dailypapers.search.service import EmbedReport, plan_search, text_hash
 
 log = logging.getLogger(__name__)
 
@@ -240,25 +240,13 @@ class PgSearch:
         snippets: bool = True,
     ) -> SearchResults:
         """One page of results; raises InvalidInput for bad queries, modes or pages (the web maps it to 400)."""
-        if mode not in MODES:
-            raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidInput(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}")
-        parsed = parse_query(text)
-        if filters is not None:
-            parsed = parsed.with_filters(filters)
         try:
             with self.engine.connect() as conn:
-                used: SearchMode = mode  # narrowed by the `in MODES` check above
-                notice = None
-                if used != "keyword" and not parsed.has_text:
-                    used = "keyword"
-                elif used != "keyword" and (self.vectors is None or not self.vectors.any(conn)):
-                    used, notice = (
-                        "keyword",
-                        "semantic search is not available yet (no vectors); showing keyword results",
-                    )
-                offset = (page - 1) * page_size
+                vectors = self.vectors
+                plan = plan_search(
+                    text, mode, page, page_size, filters, lambda: vectors is not None and vectors.any(conn)
+                )
+                parsed, used, notice, offset = plan.parsed, plan.mode, plan.notice, plan.offset
                 if used == "keyword":
                     ranked, total = self._keyword(conn, parsed, limit=page_size, offset=offset)
                 else:

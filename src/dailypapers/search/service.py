@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -81,6 +81,44 @@ def text_hash(paper: Paper) -> int:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_") or "model"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """A checked request: the parsed query, the mode that will really run (and why, if not the one asked)."""
+
+    parsed: ParsedQuery
+    mode: SearchMode
+    notice: str | None
+    offset: int
+
+
+def plan_search(
+    text: str,
+    mode: str,
+    page: int,
+    page_size: int,
+    filters: SearchFilters | None,
+    semantic_ready: Callable[[], bool],
+) -> SearchPlan:
+    """Validate a search request the same way for every engine; InvalidInput for bad modes, pages or queries.
+
+    Semantic and hybrid fall back to keyword when the query has no words (filters only) or no vectors exist yet.
+    """
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}")
+    parsed = parse_query(text)
+    if filters is not None:
+        parsed = parsed.with_filters(filters)
+    used: SearchMode = mode  # narrowed by the `in MODES` check above
+    notice = None
+    if used != "keyword" and not parsed.has_text:
+        used = "keyword"
+    elif used != "keyword" and not semantic_ready():
+        used, notice = "keyword", "semantic search is not available yet (no vectors); showing keyword results"
+    return SearchPlan(parsed, used, notice, (page - 1) * page_size)
 
 
 class SearchService:
@@ -241,20 +279,8 @@ class SearchService:
         snippets: bool = True,
     ) -> SearchResults:
         """One page of results; raises InvalidInput for bad queries, modes or pages (the web maps it to 400)."""
-        if mode not in MODES:
-            raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidInput(f"page starts at 1 and page_size is between 1 and {MAX_PAGE_SIZE}")
-        parsed = parse_query(text)
-        if filters is not None:
-            parsed = parsed.with_filters(filters)
-        used: SearchMode = mode  # narrowed by the `in MODES` check above
-        notice = None
-        if used != "keyword" and not parsed.has_text:
-            used = "keyword"
-        elif used != "keyword" and not self.semantic_ready:
-            used, notice = "keyword", "semantic search is not available yet (no vectors); showing keyword results"
-        offset = (page - 1) * page_size
+        plan = plan_search(text, mode, page, page_size, filters, lambda: self.semantic_ready)
+        parsed, used, notice, offset = plan.parsed, plan.mode, plan.notice, plan.offset
         if used == "keyword":
             ranked, total = self.keyword.search(parsed, limit=page_size, offset=offset)
         else:

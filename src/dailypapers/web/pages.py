@@ -17,6 +17,7 @@ from dailypapers.hub import FeedPage, Hub
 from dailypapers.models import Paper
 from dailypapers.periods import Period, PeriodKind, period_containing
 from dailypapers.web import discussion, present
+from dailypapers.web.auth import current_user
 from dailypapers.web.templating import render
 
 MAX_PAGE = 100_000  # far past any real feed; bounds the OFFSET a crafted URL can ask the database for
@@ -41,7 +42,7 @@ HubDep = Annotated[Hub, Depends(get_hub)]
 def home(request: Request, hub: HubDep, p: str | None = None) -> Response:
     """The latest day with papers, rendered like its /date/ page."""
     feed = hub.feed_for(hub.latest_day(), parse_page(p))
-    return render(request, "feed.html", feed_context(feed, hub, is_home=True))
+    return render(request, "feed.html", feed_context(feed, hub, is_home=True) | _votes(request, hub, feed))
 
 
 @router.get("/date/{slug}", name="day")
@@ -72,7 +73,13 @@ def latest_month(hub: HubDep) -> Response:
 
 def _feed_response(request: Request, hub: Hub, kind: PeriodKind, slug: str, p: str | None) -> Response:
     feed = hub.feed(kind, slug, parse_page(p))
-    return render(request, "feed.html", feed_context(feed, hub))
+    return render(request, "feed.html", feed_context(feed, hub) | _votes(request, hub, feed))
+
+
+def _votes(request: Request, hub: Hub, feed: FeedPage) -> dict[str, Any]:
+    """The visitor's upvotes among the page's papers in one query (otherwise each card's button asks for its own)."""
+    user = current_user(request)
+    return {"upvoted_ids": hub.upvoted_ids(user, [item.paper.arxiv_id for item in feed.items])} if user else {}
 
 
 def parse_page(raw: str | None) -> int:

@@ -31,6 +31,7 @@ from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
+from dailypapers.usecases.library import LibraryMixin
 from dailypapers.usecases.personal import PersonalMixin
 from dailypapers.usecases.voting import VotingMixin
 
@@ -63,7 +64,7 @@ class _NoProgress:
         pass
 
 
-class Hub(AccountsMixin, PersonalMixin, VotingMixin, DiscussionMixin, DigestsMixin):
+class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMixin, DigestsMixin):
     """The application: one instance per process, built by wiring.make_hub from settings.
 
     Papers, import, harvest and feeds live here; the community use cases come from the mixins in usecases/.

@@ -7,12 +7,24 @@ from typing import Protocol
 from dailypapers.ports.accounts import AccountStore, Mailer, RateLimiter
 from dailypapers.ports.digests import DigestStore
 from dailypapers.ports.discussion import DiscussionStore
+from dailypapers.ports.library import LibraryStore
 from dailypapers.ports.papers import ArxivSource, Clock, LeaseStore, PaperStore, ProgressSink
+from dailypapers.ports.personal import PersonalStore
 from dailypapers.ports.search import SearchEngine
 from dailypapers.ports.votes import GitHubSource, VoteStore
 
 
-class Store(PaperStore, LeaseStore, AccountStore, VoteStore, DiscussionStore, DigestStore, Protocol):
+class Store(
+    PaperStore,
+    LeaseStore,
+    AccountStore,
+    VoteStore,
+    DiscussionStore,
+    DigestStore,
+    PersonalStore,
+    LibraryStore,
+    Protocol,
+):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
 
 
@@ -24,8 +36,10 @@ __all__ = [
     "DiscussionStore",
     "GitHubSource",
     "LeaseStore",
+    "LibraryStore",
     "Mailer",
     "PaperStore",
+    "PersonalStore",
     "ProgressSink",
     "RateLimiter",
     "SearchEngine",

@@ -35,7 +35,9 @@ from dailypapers.web import (
     discussion,
     feeds,
     hf_api,
+    library_pages,
     pages,
+    personal_pages,
     search_pages,
 )
 from dailypapers.web.security import SecurityHeadersMiddleware
@@ -71,6 +73,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(discussion.router)  # comment POSTs; /papers/{id}/comments before pages' /papers/{id:path}
     app.include_router(admin.router)
     app.include_router(community.router)  # /submit, /trending, upvote POSTs (HTML and /api/v1)
+    app.include_router(personal_pages.router)  # /for-you, follows, rules, saved searches
+    app.include_router(library_pages.router)  # collections, save, exports, account data
     app.include_router(subscriptions_router)  # digests; before pages, whose /subscribe was the placeholder
     app.include_router(search_pages.router)  # /search (HTML); the JSON search is in api_v1
     app.include_router(pages.router)

@@ -13,6 +13,8 @@ from dailypapers.adapters.sql.base import chunks, storage_errors
 from dailypapers.adapters.sql.digests import SqlDigestStore
 from dailypapers.adapters.sql.discussion import SqlDiscussionStore
 from dailypapers.adapters.sql.leases import SqlLeaseStore
+from dailypapers.adapters.sql.library import SqlLibraryStore
+from dailypapers.adapters.sql.personal import SqlPersonalStore
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row, paper_values
 from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
 from dailypapers.adapters.sql.votes import SqlVoteStore, trending_score_expr
@@ -31,7 +33,15 @@ def _ascii_lower(text: str) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-class SqlStore(SqlLeaseStore, SqlAccountStore, SqlVoteStore, SqlDiscussionStore, SqlDigestStore):
+class SqlStore(
+    SqlLeaseStore,
+    SqlAccountStore,
+    SqlVoteStore,
+    SqlDiscussionStore,
+    SqlDigestStore,
+    SqlPersonalStore,
+    SqlLibraryStore,
+):
     """The Store port: papers and feed here, the community parts in their own modules."""
 
     # -- papers ------------------------------------------------------------------------------------------

@@ -173,6 +173,7 @@ class User:
     created_at: datetime
     is_admin: bool = False
     banned_at: datetime | None = None
+    deleted_at: datetime | None = None  # a deleted account keeps a scrubbed row so its votes stay counted
 
     @property
     def initials(self) -> str:
@@ -182,6 +183,10 @@ class User:
     @property
     def is_banned(self) -> bool:
         return self.banned_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,6 +158,8 @@ class AccountsMixin:
         user = self.store.get_or_create_user(email, username_from_email(email), now)
         if user.is_banned:
             raise PermissionDenied("this account is banned")
+        if user.is_deleted:  # only a placeholder address leads here, and it receives no mail; refuse all the same
+            raise PermissionDenied("this account was deleted")
         return user, self.start_session(user, previous_session=previous_session)
 
     def start_session(self, user: User, *, previous_session: str | None = None) -> str:
@@ -235,7 +237,7 @@ class AccountsMixin:
     def profile(self, username: str, limit: int = PROFILE_LIMIT) -> Profile:
         """The public profile of `username`; raises NotFound (banned accounts have no profile)."""
         user = self.user_named(username)
-        if user.is_banned:
+        if user.is_banned or user.is_deleted:
             raise NotFound(f"there is no account named {username[:64]!r}")
         submitted = list(self.store.user_submissions(user.id, limit))
         upvoted = list(self.store.user_upvotes(user.id, limit))

@@ -31,6 +31,7 @@ def user_from_row(row: sa.Row[Any] | Mapping[str, Any]) -> User:
         created_at=created_at,
         is_admin=bool(m["is_admin"]),
         banned_at=utc(m["banned_at"]),
+        deleted_at=utc(m.get("deleted_at")),
     )
 
 
@@ -187,6 +188,7 @@ class SqlAccountStore(SqlBase):
                 sessions.c.revoked_at.is_(None),
                 sessions.c.expires_at > now,
                 users.c.banned_at.is_(None),
+                users.c.deleted_at.is_(None),
             )
         )
         with self.engine.connect() as conn:
@@ -241,6 +243,7 @@ class SqlAccountStore(SqlBase):
                 api_tokens.c.token_hash == token_hash,
                 api_tokens.c.revoked_at.is_(None),
                 users.c.banned_at.is_(None),
+                users.c.deleted_at.is_(None),
             )
         )
         with self.engine.connect() as conn:

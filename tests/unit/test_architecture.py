@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "dailypapers"
-DOMAIN = ["models", "errors", "arxiv_ids", "records", "merging", "periods", "ranking", "digest"]
+DOMAIN = ["models", "errors", "arxiv_ids", "records", "merging", "periods", "ranking", "digest", "rules", "personalize"]
 FORBIDDEN_IN_DOMAIN = (
     "sqlalchemy",
     "alembic",

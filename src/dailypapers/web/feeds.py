@@ -242,6 +242,21 @@ def for_you_feed(request: Request, hub: HubDep, key_with_ext: str) -> Response:
     return _feed_response(request, hub, spec, fmt, [(i.view.paper, i.view.entry) for i in items], private=True)
 
 
+@router.get("/feeds/saved/{key_with_ext}", name="feed_saved_searches")
+def saved_searches_feed(request: Request, hub: HubDep, key_with_ext: str) -> Response:
+    """New matches of a member's saved searches, newest first; private like the for-you feed (its own key)."""
+    key, fmt = _split_name(key_with_ext)
+    user = hub.user_for_saved_searches_key(key)
+    matches = hub.saved_search_matches(user.id, limit=FEED_SIZE)
+    spec = FeedSpec(
+        f"/feeds/saved/{key}",
+        f"saved searches of {user.display_name}",
+        "Papers new to the hub since each search was saved that match it, newest first.",
+        "/settings/searches",
+    )
+    return _feed_response(request, hub, spec, fmt, [(m.view.paper, m.view.entry) for m in matches], private=True)
+
+
 @router.get("/feeds/category/{name_with_ext}", name="feed_category")
 def category_feed(request: Request, hub: HubDep, name_with_ext: str) -> Response:
     category, fmt = _split_name(name_with_ext)

@@ -2,8 +2,213 @@
 
 from __future__ import annotations
 
-from dailypapers.adapters.sql.base import SqlBase
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dailypapers.adapters.sql.base import SqlBase, chunks, storage_errors
+from dailypapers.adapters.sql.rows import utc
+from dailypapers.adapters.sql.schema import (
+    follows,
+    keyword_rules,
+    paper_feedback,
+    papers,
+    saved_searches,
+    user_preferences,
+)
+from dailypapers.errors import Conflict, PaperNotFound
+from dailypapers.personalize import DEFAULT_TRENDING_WEIGHT, Preferences
+from dailypapers.ports.personal import SavedSearch
+from dailypapers.rules import Follow, FollowKind, KeywordRule, RuleKind
+
+NOT_INTERESTED = "not_interested"
+
+
+def _insert(conn: sa.Connection, table: sa.Table) -> Any:
+    """INSERT … ON CONFLICT for the connection's dialect."""
+    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+
+
+def _utc(value: datetime) -> datetime:
+    converted = utc(value)
+    assert converted is not None
+    return converted
 
 
 class SqlPersonalStore(SqlBase):
     """The PersonalStore port."""
+
+    # -- follows -----------------------------------------------------------------------------------------
+
+    @storage_errors
+    def add_follow(self, user_id: int, kind: FollowKind, value: str, label: str, at: datetime) -> bool:
+        with self._write() as conn:
+            insert = _insert(conn, follows).values(user_id=user_id, kind=kind, value=value, label=label, created_at=at)
+            # RETURNING, not rowcount: psycopg reports -1 for an INSERT that SQLAlchemy gave an implicit RETURNING.
+            ignored = insert.on_conflict_do_nothing(index_elements=["user_id", "kind", "value"])
+            return conn.execute(ignored.returning(follows.c.id)).first() is not None
+
+    @storage_errors
+    def remove_follow(self, user_id: int, kind: FollowKind, value: str) -> bool:
+        with self._write() as conn:
+            where = sa.and_(follows.c.user_id == user_id, follows.c.kind == kind, follows.c.value == value)
+            return bool(conn.execute(sa.delete(follows).where(where)).rowcount)
+
+    @storage_errors
+    def follows(self, user_id: int) -> list[Follow]:
+        select = (
+            sa.select(follows)
+            .where(follows.c.user_id == user_id)
+            .order_by(follows.c.kind, follows.c.created_at, follows.c.id)  # "author" sorts before "category"
+        )
+        with self.engine.connect() as conn:
+            return [
+                Follow(cast(FollowKind, r.kind), r.value, r.label, _utc(r.created_at), r.id)
+                for r in conn.execute(select)
+            ]
+
+    # -- keyword rules -----------------------------------------------------------------------------------
+
+    @storage_errors
+    def add_keyword_rule(self, user_id: int, kind: RuleKind, phrase: str, at: datetime) -> bool:
+        with self._write() as conn:
+            insert = _insert(conn, keyword_rules).values(user_id=user_id, kind=kind, phrase=phrase, created_at=at)
+            ignored = insert.on_conflict_do_nothing(index_elements=["user_id", "kind", "phrase"])
+            return conn.execute(ignored.returning(keyword_rules.c.id)).first() is not None
+
+    @storage_errors
+    def remove_keyword_rule(self, user_id: int, rule_id: int) -> bool:
+        with self._write() as conn:
+            where = sa.and_(keyword_rules.c.user_id == user_id, keyword_rules.c.id == rule_id)
+            return bool(conn.execute(sa.delete(keyword_rules).where(where)).rowcount)
+
+    @storage_errors
+    def keyword_rules(self, user_id: int) -> list[KeywordRule]:
+        select = (
+            sa.select(keyword_rules)
+            .where(keyword_rules.c.user_id == user_id)
+            .order_by(keyword_rules.c.kind.desc(), keyword_rules.c.created_at, keyword_rules.c.id)  # include first
+        )
+        with self.engine.connect() as conn:
+            return [
+                KeywordRule(cast(RuleKind, r.kind), r.phrase, _utc(r.created_at), r.id) for r in conn.execute(select)
+            ]
+
+    # -- feedback ----------------------------------------------------------------------------------------
+
+    @storage_errors
+    def set_not_interested(self, user_id: int, arxiv_id: str, at: datetime) -> None:
+        with self._write() as conn:
+            if conn.scalar(sa.select(papers.c.arxiv_id).where(papers.c.arxiv_id == arxiv_id)) is None:
+                raise PaperNotFound(arxiv_id)
+            insert = _insert(conn, paper_feedback).values(
+                user_id=user_id, arxiv_id=arxiv_id, kind=NOT_INTERESTED, created_at=at
+            )
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["user_id", "arxiv_id"], set_={"kind": NOT_INTERESTED, "created_at": at}
+                )
+            )
+
+    @storage_errors
+    def clear_not_interested(self, user_id: int, arxiv_id: str) -> bool:
+        with self._write() as conn:
+            where = sa.and_(
+                paper_feedback.c.user_id == user_id,
+                paper_feedback.c.arxiv_id == arxiv_id,
+                paper_feedback.c.kind == NOT_INTERESTED,
+            )
+            return bool(conn.execute(sa.delete(paper_feedback).where(where)).rowcount)
+
+    @storage_errors
+    def not_interested_ids(self, user_id: int, limit: int) -> list[str]:
+        select = (
+            sa.select(paper_feedback.c.arxiv_id)
+            .where(paper_feedback.c.user_id == user_id, paper_feedback.c.kind == NOT_INTERESTED)
+            .order_by(paper_feedback.c.created_at.desc(), paper_feedback.c.arxiv_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select))
+
+    # -- preferences -------------------------------------------------------------------------------------
+
+    @storage_errors
+    def preferences(self, user_id: int) -> Preferences:
+        select = sa.select(user_preferences).where(user_preferences.c.user_id == user_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(select).first()
+        if row is None:
+            return Preferences()
+        return Preferences(float(row.trending_weight), utc(row.onboarded_at))
+
+    @storage_errors
+    def set_trending_weight(self, user_id: int, weight: float, at: datetime) -> None:
+        with self._write() as conn:
+            insert = _insert(conn, user_preferences).values(user_id=user_id, trending_weight=weight, updated_at=at)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["user_id"], set_={"trending_weight": weight, "updated_at": at}
+                )
+            )
+
+    @storage_errors
+    def mark_onboarded(self, user_id: int, at: datetime) -> None:
+        with self._write() as conn:
+            insert = _insert(conn, user_preferences).values(
+                user_id=user_id, trending_weight=DEFAULT_TRENDING_WEIGHT, onboarded_at=at, updated_at=at
+            )
+            conn.execute(insert.on_conflict_do_nothing(index_elements=["user_id"]))
+            conn.execute(
+                sa.update(user_preferences)
+                .where(user_preferences.c.user_id == user_id, user_preferences.c.onboarded_at.is_(None))
+                .values(onboarded_at=at, updated_at=at)
+            )
+
+    # -- saved searches ----------------------------------------------------------------------------------
+
+    @storage_errors
+    def add_saved_search(self, user_id: int, name: str, query: str, at: datetime) -> SavedSearch:
+        with self._write() as conn:
+            insert = _insert(conn, saved_searches).values(
+                user_id=user_id, name=name, query=query, alert=True, created_at=at
+            )
+            ignored = insert.on_conflict_do_nothing(index_elements=["user_id", "name"])
+            if conn.execute(ignored.returning(saved_searches.c.id)).first() is None:
+                raise Conflict(f"you already have a saved search named “{name}”; pick another name")
+            row = conn.execute(
+                sa.select(saved_searches).where(saved_searches.c.user_id == user_id, saved_searches.c.name == name)
+            ).one()
+        return _saved_search(row)
+
+    @storage_errors
+    def remove_saved_search(self, user_id: int, search_id: int) -> bool:
+        with self._write() as conn:
+            where = sa.and_(saved_searches.c.user_id == user_id, saved_searches.c.id == search_id)
+            return bool(conn.execute(sa.delete(saved_searches).where(where)).rowcount)
+
+    @storage_errors
+    def saved_searches(self, user_id: int) -> list[SavedSearch]:
+        select = (
+            sa.select(saved_searches)
+            .where(saved_searches.c.user_id == user_id)
+            .order_by(saved_searches.c.created_at, saved_searches.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_saved_search(row) for row in conn.execute(select)]
+
+    @storage_errors
+    def papers_added_at(self, arxiv_ids: Sequence[str]) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(arxiv_ids)):
+                select = sa.select(papers.c.arxiv_id, papers.c.created_at).where(papers.c.arxiv_id.in_(chunk))
+                found.update((r.arxiv_id, _utc(r.created_at)) for r in conn.execute(select))
+        return found
+
+
+def _saved_search(row: sa.Row[Any]) -> SavedSearch:
+    return SavedSearch(row.id, row.user_id, row.name, row.query, bool(row.alert), _utc(row.created_at))

@@ -88,6 +88,11 @@ class LibraryStore(Protocol):
         """Which of these papers are in the collection."""
         ...
 
+    def in_collection(self, user_id: int, slug: str, arxiv_ids: Sequence[str]) -> set[str]:
+        """Which of these papers are in the member's collection at `slug` (empty when it does not exist); one
+        query, as the save button asks it for every card."""
+        ...
+
     def saved_paper_ids(self, user_id: int, limit: int) -> list[str]:
         """Papers in any of the member's collections, each once, most recently added first."""
         ...

@@ -162,8 +162,7 @@ class LibraryMixin:
         """Which of these papers are in `user`'s Saved collection (none for visitors), to draw the buttons."""
         if user is None or not arxiv_ids:
             return set()
-        collection = self.store.get_collection(user.id, SAVED_SLUG)
-        return self.store.items_among(collection.id, arxiv_ids) if collection else set()
+        return self.store.in_collection(user.id, SAVED_SLUG, arxiv_ids)
 
     def saved_paper_ids(self, user: User, limit: int) -> list[str]:
         """Papers in any of the member's collections, most recently added first (the for-you positives)."""

@@ -302,6 +302,23 @@ class SqlLibraryStore(SqlBase):
         return found
 
     @storage_errors
+    def in_collection(self, user_id: int, slug: str, arxiv_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(arxiv_ids)):
+                select = (
+                    sa.select(collection_items.c.arxiv_id)
+                    .join(collections, collections.c.id == collection_items.c.collection_id)
+                    .where(
+                        collections.c.user_id == user_id,
+                        collections.c.slug == slug,
+                        collection_items.c.arxiv_id.in_(chunk),
+                    )
+                )
+                found.update(conn.scalars(select))
+        return found
+
+    @storage_errors
     def saved_paper_ids(self, user_id: int, limit: int) -> list[str]:
         last_added = sa.func.max(collection_items.c.added_at)
         select = (

@@ -3,6 +3,8 @@
 Run: `.venv/bin/python bench/pg_quality.py` — starts PostgreSQL from the pgserver wheel in a temporary directory
 (or uses `--database postgresql://…`, which must be an empty database), loads the corpus, and evaluates each
 keyword ranking method (`--methods idf,ts_rank,ts_rank_cd`) and, with `--embedder`, semantic and hybrid search.
+`--match-budgets` / `--candidates` sweep the bounds on keyword work (0: unbounded); SciFact is small (5,183
+abstracts), so budgets far below the defaults show what the bounds cost where they bite.
 Compare with bench/search_quality.py, the SQLite path (tantivy bm25) on the same data. The last line is JSON.
 """
 
@@ -59,6 +61,9 @@ def main() -> None:
     parser.add_argument("--methods", default="idf,ts_rank,ts_rank_cd")
     parser.add_argument("--normalizations", default="1", help="comma-separated ts_rank normalisation flags")
     parser.add_argument("--title-weights", default="0.5")
+    defaults = PgKeywordConfig()
+    parser.add_argument("--match-budgets", default=str(defaults.match_budget), help="comma-separated; 0: unbounded")
+    parser.add_argument("--candidates", default=str(defaults.candidates), help="comma-separated; 0: unbounded")
     parser.add_argument("--embedder", default="none", help="transformer, static or none")
     parser.add_argument("--model", default="")
     parser.add_argument("--models-dir", type=Path, default=Path("data/models"))
@@ -83,19 +88,30 @@ def main() -> None:
         report = search.backfill()
         print(f"embedded {report.embedded} papers at {report.per_second:.1f}/s", file=sys.stderr)
     results: dict[str, Any] = {}
-    for method in args.methods.split(","):
-        for norm in (int(n) for n in args.normalizations.split(",")):
-            for title in (float(t) for t in args.title_weights.split(",")):
-                search.keyword = dataclasses.replace(
-                    PgKeywordConfig(), method=method, normalization=norm, title_weight=title
-                )
-                name = f"keyword/{method}/norm={norm}/title={title:g}"
-                results[name] = evaluate(search, "keyword", queries, qrels)
-                print(name, results[name], file=sys.stderr)
-                if embedder is not None:
-                    for mode in MODES[1:]:
-                        results[f"{mode}/{method}"] = evaluate(search, mode, queries, qrels)
-                        print(mode, results[f"{mode}/{method}"], file=sys.stderr)
+    sweep = [
+        (method, norm, title, budget, candidates)
+        for method in args.methods.split(",")
+        for norm in (int(n) for n in args.normalizations.split(","))
+        for title in (float(t) for t in args.title_weights.split(","))
+        for budget in (int(b) for b in args.match_budgets.split(","))
+        for candidates in (int(c) for c in args.candidates.split(","))
+    ]
+    for method, norm, title, budget, candidates in sweep:
+        search.keyword = dataclasses.replace(
+            defaults,
+            method=method,
+            normalization=norm,
+            title_weight=title,
+            match_budget=budget,
+            candidates=candidates,
+        )
+        name = f"keyword/{method}/norm={norm}/title={title:g}/budget={budget}/candidates={candidates}"
+        results[name] = evaluate(search, "keyword", queries, qrels)
+        print(name, results[name], file=sys.stderr)
+        if embedder is not None:
+            for mode in MODES[1:]:
+                results[f"{mode}/{method}"] = evaluate(search, mode, queries, qrels)
+                print(mode, results[f"{mode}/{method}"], file=sys.stderr)
     engine.dispose()
     print(json.dumps(results))
 

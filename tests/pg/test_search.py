@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -9,8 +10,17 @@ import pytest
 from dailypapers.errors import InvalidInput, PaperNotFound
 from dailypapers.hub import Hub
 from dailypapers.pgsearch import PgSearch
-from dailypapers.pgsearch.keyword import idf, match_lexemes, tsquery_literal
+from dailypapers.pgsearch.keyword import (
+    PgKeywordConfig,
+    all_of_lexemes,
+    idf,
+    match_lexemes,
+    match_query,
+    ranked_sql,
+    tsquery_literal,
+)
 from dailypapers.search import SearchFilters
+from dailypapers.search.query import parse_query
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from tests.search.conftest import PAPERS, WordsEmbedder, paper
@@ -181,3 +191,41 @@ def test_ranking_helpers() -> None:
     assert idf(1, 1000) > idf(500, 1000) > 0
     assert match_lexemes({"rare": 5, "common": 900, "mid": 60}, budget=100) == ["rare", "mid"]
     assert match_lexemes({"common": 900}, budget=100) == ["common"]
+    assert match_lexemes({"common": 900, "rare": 5}, budget=0) == ["rare", "common"]  # 0: no bound
+
+
+def test_common_lexemes_are_matched_together() -> None:
+    frequencies = {"model": 400_000, "learn": 300_000, "languag": 60_000}
+    # 1M papers: languag alone ~60k, with learn ~18k (independence estimate), with model too ~7k.
+    assert all_of_lexemes(frequencies, 1_000_000, budget=20_000) == ["languag", "learn"]
+    assert all_of_lexemes(frequencies, 1_000_000, budget=1_000) == ["languag", "learn", "model"]
+    config = PgKeywordConfig(match_budget=20_000)
+    assert match_query(frequencies, 1_000_000, config) == ("'languag' & 'learn'", ["languag", "learn"])
+    assert match_query({"rare": 10, **frequencies}, 1_000_000, config) == ("'rare'", ["rare"])
+    unbounded = PgKeywordConfig(match_budget=0)
+    assert match_query(frequencies, 1_000_000, unbounded)[1] == ["languag", "learn", "model"]
+
+
+@pytest.mark.parametrize(("budget", "candidates"), [(1, 1), (1, 2), (3, 1), (0, 0)])
+def test_bounded_keyword_work_keeps_the_best_papers(pg_search: PgSearch, budget: int, candidates: int) -> None:
+    unbounded = ids(pg_search.search("attention diffusion video", mode="keyword"))
+    pg_search.keyword = dataclasses.replace(pg_search.keyword, match_budget=budget, candidates=candidates)
+    bounded = pg_search.search("attention diffusion video", mode="keyword")
+    assert ids(bounded)[0] == unbounded[0] == "2401.00005"  # the only paper with all three words
+    assert set(ids(bounded)) <= set(unbounded)
+    assert bounded.total >= len(bounded.hits)
+    every = [ids(pg_search.search("attention diffusion video", mode="keyword", page=p, page_size=1)) for p in (1, 2)]
+    assert every[0] != every[1]
+    if bounded.total >= 2:
+        assert every[1]  # pages past the candidate limit still fill
+
+
+def test_bounded_keyword_sql_scores_only_candidates_fully() -> None:
+    frequencies = {"rare": 10, "model": 400_000}
+    config = PgKeywordConfig(match_budget=1000, candidates=50)
+    text, params = ranked_sql(parse_query("rare model"), frequencies, 1_000_000, config, limit=10, offset=0)
+    assert "LIMIT 50" in text
+    assert text.count("ts_rank") == 3
+    assert "'rare'" in params.values()
+    text, _ = ranked_sql(parse_query("rare model"), frequencies, 1_000_000, config, limit=20, offset=40)
+    assert "LIMIT 60" in text  # a deep page widens the candidates

@@ -35,9 +35,14 @@ class PgKeywordConfig:
     abstract_weight: float = 1.0  # B
     author_weight: float = 0.5  # C
     normalization: int = 1  # ts_rank's length normalisation flags (1: divide by 1 + log(length))
-    # At scale, ranking every paper that shares one common word is what makes PostgreSQL slow: papers are matched
-    # on the rarest lexemes whose document frequencies add up to this budget (all lexemes still score).
-    candidate_budget: int = 20_000
+    # At scale, ranking every paper that shares one common word is what makes PostgreSQL slow, so the work is
+    # bounded in two steps. Matching: papers must contain the query's rarest lexemes whose document frequencies
+    # add up to `match_budget` (OR); when even the rarest lexeme is more common than that, they must contain all
+    # of the rarest lexemes whose estimated intersection fits it (AND). Candidates: of those, the `candidates`
+    # best by a cheap score (idf * ts_rank of the matching lexemes only) get the full score over every lexeme.
+    # 0 for either means no bound (what bench/pg_scale.py compares against).
+    match_budget: int = 20_000
+    candidates: int = 500
 
     @property
     def weights(self) -> str:
@@ -62,11 +67,37 @@ def match_lexemes(frequencies: Mapping[str, int], budget: int) -> list[str]:
     chosen: list[str] = []
     spent = 0
     for lexeme, ndoc in sorted(frequencies.items(), key=lambda item: (item[1], item[0])):
-        if chosen and spent + ndoc > budget:
+        if chosen and budget and spent + ndoc > budget:
             break
         chosen.append(lexeme)
         spent += ndoc
     return chosen
+
+
+def all_of_lexemes(frequencies: Mapping[str, int], total: int, budget: int) -> list[str]:
+    """The rarest lexemes a paper must all contain for the expected number of such papers to fit the budget.
+
+    Used when every lexeme alone is too common: the estimate treats lexemes as independent (n × Π df/n), so it
+    errs towards more papers for related words; the candidate limit still bounds the scoring.
+    """
+    chosen: list[str] = []
+    expected = float(max(total, 1))
+    for lexeme, ndoc in sorted(frequencies.items(), key=lambda item: (item[1], item[0])):
+        chosen.append(lexeme)
+        expected *= min(ndoc, max(total, 1)) / max(total, 1)
+        if expected <= budget:
+            break
+    return chosen
+
+
+def match_query(frequencies: Mapping[str, int], total: int, config: PgKeywordConfig) -> tuple[str, list[str]]:
+    """The tsquery a paper must match and the lexemes in it (the cheap score ranks on these)."""
+    rarest = min(frequencies.values())
+    if config.match_budget and rarest > config.match_budget:
+        every = all_of_lexemes(frequencies, total, config.match_budget)
+        return " & ".join(tsquery_literal([lex]) for lex in every), every
+    some = match_lexemes(frequencies, config.match_budget)
+    return tsquery_literal(some), some
 
 
 class Sql:
@@ -128,27 +159,45 @@ def ranked_sql(
     sql = Sql()
     add_filters(sql, query.filters, query.excluded, query.phrases)
     lexemes = sorted(frequencies)
-    if lexemes:
-        match = match_lexemes(frequencies, config.candidate_budget)
-        sql.where.append(f"d.document @@ CAST({sql.param(tsquery_literal(match))} AS tsquery)")
     weights = sql.param(config.weights)
     norm = int(config.normalization)
     if not lexemes:
-        score = "0.0"
-    elif config.method == "idf":
-        terms = [
+        text = (
+            f"SELECT d.arxiv_id, 0.0 AS score, count(*) OVER () AS total FROM search.documents AS d "
+            f"WHERE {sql.condition} ORDER BY d.arxiv_id LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        return text, sql.params
+    match, matching = match_query(frequencies, total, config)
+    sql.where.append(f"d.document @@ CAST({sql.param(match)} AS tsquery)")
+
+    def idf_score(chosen: Sequence[str]) -> str:
+        return " + ".join(
             f"{idf(frequencies[lex], total)!r} * ts_rank(CAST({weights} AS real[]), d.document, "
             f"CAST({sql.param(tsquery_literal([lex]))} AS tsquery), {norm})"
-            for lex in lexemes
-        ]
-        score = " + ".join(terms)
+            for lex in chosen
+        )
+
+    if config.method == "idf":
+        score = idf_score(lexemes)
     else:
         function = "ts_rank_cd" if config.method == "ts_rank_cd" else "ts_rank"
         every = sql.param(tsquery_literal(lexemes))
         score = f"{function}(CAST({weights} AS real[]), d.document, CAST({every} AS tsquery), {norm})"
+    page = f"ORDER BY score DESC, d.arxiv_id LIMIT {int(limit)} OFFSET {int(offset)}"
+    if config.method != "idf" or not config.candidates or set(matching) == set(lexemes):
+        text = (
+            f"SELECT d.arxiv_id, ({score}) AS score, count(*) OVER () AS total FROM search.documents AS d "
+            f"WHERE {sql.condition} {page}"
+        )
+        return text, sql.params
+    # Two steps: a cheap score on every matching paper (only the matching lexemes, often one), the full score on
+    # the best `candidates` of them. `total` counts every matching paper, as the one-step query does.
+    cheap = idf_score(matching)
     text = (
-        f"SELECT d.arxiv_id, ({score}) AS score, count(*) OVER () AS total FROM search.documents AS d "
-        f"WHERE {sql.condition} ORDER BY score DESC, d.arxiv_id LIMIT {int(limit)} OFFSET {int(offset)}"
+        f"WITH matched AS MATERIALIZED (SELECT d.arxiv_id, d.document, ({cheap}) AS cheap, count(*) OVER () AS total "
+        f"FROM search.documents AS d WHERE {sql.condition} ORDER BY cheap DESC, d.arxiv_id "
+        f"LIMIT {max(int(config.candidates), int(limit) + int(offset))}) "
+        f"SELECT d.arxiv_id, ({score}) AS score, d.total FROM matched AS d {page}"
     )
     return text, sql.params
 

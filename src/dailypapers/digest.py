@@ -52,6 +52,8 @@ class Topics:
     def matches(self, paper: Paper) -> bool:
         if self.categories and not set(self.categories).intersection(paper.categories):
             return False
+        if not (self.include or self.exclude):
+            return True  # most subscribers: no keywords, so no lower-casing of every abstract for every one
         text = f"{paper.title}\n{paper.abstract}".lower()
         if self.include and not any(word in text for word in self.include):
             return False
@@ -168,18 +170,34 @@ def personal_picks(
     """
     if limit <= 0 or not liked.papers or not candidates:
         return []
-    similarity = candidate_matrix @ liked.matrix.T  # (candidates, liked)
-    best = similarity.argmax(axis=1)
+    return picks_from_similarity(
+        candidates, candidate_matrix @ liked.matrix.T, liked.papers, exclude, limit, min_similarity
+    )
+
+
+def picks_from_similarity(
+    candidates: Sequence[Paper],
+    similarity: np.ndarray,
+    liked: Sequence[Paper],
+    exclude: set[str] | frozenset[str],
+    limit: int,
+    min_similarity: float = 0.0,
+) -> list[Pick]:
+    """personal_picks from the cosine similarities already computed: `similarity[c, l]` between candidate `c`
+    and liked paper `l`. A digest run computes one matrix for the liked papers of many subscribers at once
+    and hands each subscriber its columns."""
+    if limit <= 0 or not liked or not candidates:
+        return []
+    best = similarity.argmax(axis=1)  # the first (most recent) liked paper among equals gives the reason
     scores = similarity[np.arange(len(candidates)), best]
-    order = sorted(range(len(candidates)), key=lambda i: (-float(scores[i]), i))
     picks: list[Pick] = []
-    for i in order:
+    for i in np.argsort(-scores, kind="stable"):  # stable: ties keep the candidates' (trending) order
         paper, score = candidates[i], float(scores[i])
         if score < min_similarity or len(picks) >= limit:
             break
         if paper.arxiv_id in exclude:
             continue
-        reason = liked.papers[int(best[i])]
+        reason = liked[int(best[i])]
         picks.append(Pick(paper.arxiv_id, f"Similar to “{_short(reason.title)}”, which you upvoted", score))
     return picks
 

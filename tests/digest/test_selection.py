@@ -15,6 +15,7 @@ from dailypapers.digest import (
     parse_frequency,
     parse_topics,
     personal_picks,
+    picks_from_similarity,
     select_trending,
     unit_vectors,
 )
@@ -73,6 +74,28 @@ def test_personal_picks_rank_by_similarity_and_say_why() -> None:
     assert personal_picks(candidates, matrix, LikedPapers(liked_papers, liked_matrix), set(), 5, 0.99)[0].arxiv_id == (
         "2608.00002"
     )
+
+
+def test_picks_from_one_shared_matrix_equal_picks_per_subscriber() -> None:
+    # A digest run multiplies the candidates by the liked papers of a whole batch of subscribers once, then
+    # hands each subscriber its columns: the picks must be those of the one-subscriber computation.
+    rng = np.random.default_rng(5)
+    candidates = [paper(f"2608.1{n:04d}", title=f"Candidate {n}") for n in range(40)]
+    liked_pool = [paper(f"2607.1{n:04d}", title=f"Liked {n}") for n in range(60)]
+    vectors = {p.arxiv_id: rng.normal(size=16).round(1).tolist() for p in candidates + liked_pool}
+    vectors["2608.10003"] = vectors["2608.10004"]  # a tie: the earlier candidate (trending order) comes first
+    cand_papers, cand_matrix = unit_vectors(candidates, vectors)
+    pool_papers, pool_matrix = unit_vectors(liked_pool, vectors)
+    shared = cand_matrix @ pool_matrix.T
+    for _ in range(50):
+        columns = [int(c) for c in rng.choice(len(pool_papers), size=int(rng.integers(1, 12)), replace=False)]
+        liked = [pool_papers[c] for c in columns]
+        exclude = {candidates[int(i)].arxiv_id for i in rng.choice(40, size=5, replace=False)}
+        alone = personal_picks(cand_papers, cand_matrix, LikedPapers(*unit_vectors(liked, vectors)), exclude, 5, 0.1)
+        batched = picks_from_similarity(cand_papers, shared[:, columns], liked, exclude, 5, 0.1)
+        # the same picks, reasons and order; scores up to float32 rounding (matrix products of other shapes)
+        assert [(p.arxiv_id, p.why) for p in batched] == [(p.arxiv_id, p.why) for p in alone]
+        assert [p.score for p in batched] == pytest.approx([p.score for p in alone], abs=1e-6)
 
 
 def test_unit_vectors_drop_missing_and_zero_vectors() -> None:

@@ -12,6 +12,7 @@ from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.store import SqlStore as DigestStore
 from dailypapers.digest import Pick, Selection, Topics
 from tests.conftest import NOW
+from tests.web.seed import paper
 
 
 @pytest.fixture
@@ -92,3 +93,29 @@ def test_retry_and_bounce(dstore: DigestStore) -> None:
     assert dstore.unsubscribe(ada, NOW)
     later, _ = dstore.get_or_create_digest("daily", "2026-08-24", NOW, ["a"], NOW)
     assert dstore.subscribers_to_plan(later.id, "daily", NOW, after_id=0, limit=10) == []
+
+
+def test_recent_upvotes_of_many_accounts_at_once(dstore: DigestStore) -> None:
+    dstore.upsert_papers([paper(f"2608.0000{n}") for n in range(6)])
+    ada = dstore.get_or_create_user("ada@example.org", "ada", NOW).id
+    bob = dstore.get_or_create_user("bob@example.org", "bob", NOW).id
+    for minutes, (user, n) in enumerate([(ada, 0), (bob, 1), (ada, 2), (ada, 3), (bob, 4)]):
+        dstore.set_vote(user, f"2608.0000{n}", True, NOW + timedelta(minutes=minutes))
+    found = dstore.recent_upvotes([ada, bob, 999], 2)
+    assert found == {ada: ["2608.00003", "2608.00002"], bob: ["2608.00004", "2608.00001"], 999: []}
+    for user in (ada, bob):  # the same as the one-account query the rest of the hub uses
+        assert found[user] == list(dstore.user_upvotes(user, 2))
+
+
+def test_concurrent_planners_keep_one_row_per_subscriber(dstore: DigestStore) -> None:
+    sid = _active(dstore, "ada@example.org")
+    digest, created = dstore.get_or_create_digest("daily", "2026-08-21", NOW, ["a"], NOW)
+    again, created_again = dstore.get_or_create_digest("daily", "2026-08-21", NOW, ["b"], NOW)
+    assert (created, created_again, again) == (True, False, digest)
+    assert dstore.add_deliveries(digest.id, [(sid, Selection(("a",)))], NOW) == 1
+    assert dstore.add_deliveries(digest.id, [(sid, Selection(("b",)))], NOW) == 0
+    [row] = dstore.due_deliveries(NOW, after_id=0, limit=10)
+    assert row.selection == Selection(("a",))
+    assert dstore.mark_sent(row.id, NOW)
+    assert not dstore.mark_sent(row.id, NOW)
+    assert dstore.sent_paper_ids([sid]) == {sid: {"a"}}

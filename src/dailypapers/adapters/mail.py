@@ -2,7 +2,8 @@
 
 `send(message)` opens one connection per message (sign-in and confirmation mails: one at a time). For a batch
 (digests), `session()` yields a mailer that keeps one connection open for every message of the block and
-reconnects after a failure.
+reconnects after a failure; it also sends messages already in wire form (`send_raw`), which a digest batch
+writes without building an EmailMessage per subscriber.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from dailypapers.errors import SourceError, SourceUnavailable
 from dailypapers.settings import Settings
@@ -66,17 +68,26 @@ class SmtpSession:
         self.connections = 0  # opened so far (tests and the benchmark read it)
 
     def send(self, message: EmailMessage) -> None:
+        self._transmit(lambda smtp: smtp.send_message(message))
+
+    def send_raw(self, recipient: str, data: bytes) -> None:
+        """Send a message already in wire form (CRLF line ends, ASCII headers) to one recipient, from the address
+        of `mail_from` (what `send` takes from the From header). Same errors and reconnection as `send`."""
+        sender = parseaddr(self.settings.mail_from)[1]
+        self._transmit(lambda smtp: smtp.sendmail(sender, [recipient], data))
+
+    def _transmit(self, action: Callable[[smtplib.SMTP], object]) -> None:
         reused = self._smtp is not None
         try:
             try:
-                self._connection().send_message(message)
+                action(self._connection())
             except smtplib.SMTPServerDisconnected:
                 if not reused:
                     raise
                 # An idle connection the server dropped (timeout, restart): open a new one and try once more.
                 # The Message-ID is the same, so even a reply lost after DATA cannot make a second distinct mail.
                 self._drop()
-                self._connection().send_message(message)
+                action(self._connection())
         except smtplib.SMTPRecipientsRefused as exc:
             self._drop()
             # Real servers refuse unknown mailboxes at RCPT TO; a 5xx there is a bounce, a 4xx a deferral.

@@ -1,13 +1,23 @@
 """Digest mails from one Jinja template pair: multipart/alternative (plain text + HTML with CSS inlined by
 css-inline), absolute links, no tracking pixels, a deterministic Message-ID, RFC 8058 List-Unsubscribe headers and
 optional DKIM signing (dkimpy). It lays out what the hub resolved; it never queries anything.
+
+Speed (a run mails thousands of subscribers): the CSS is inlined into the HTML template once, when it is loaded,
+not into every rendered mail; and a run's `batch()` lays each distinct content out once and writes the wire bytes
+of each subscriber's copy by substituting the few per-subscriber strings (address, links, Message-ID).
 """
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.policy
-from datetime import date
+import re
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -17,10 +27,12 @@ from urllib.parse import quote, urlsplit
 import css_inline
 import dkim  # type: ignore[import-untyped]  # dkimpy ships no type information
 import jinja2
+from markupsafe import escape
 
+from dailypapers.digest import Topics
 from dailypapers.errors import ConfigError
 from dailypapers.models import PaperView
-from dailypapers.ports.digests import DigestMail
+from dailypapers.ports.digests import DigestMail, Subscriber
 from dailypapers.settings import Settings
 
 MAIL_TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates" / "mail"
@@ -43,6 +55,19 @@ DKIM_HEADERS = (
 SIGNED_POLICY = email.policy.SMTP.clone(refold_source="none", max_line_length=998)
 # Headers fold only past RFC 5322's 998 characters: a List-Unsubscribe URL stays on its header's line.
 MAIL_POLICY = email.policy.default.clone(max_line_length=998)
+WIRE_POLICY = MAIL_POLICY.clone(linesep="\r\n")  # headers as they go over SMTP
+_JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+# An address whose header form is the address itself (RFC 5322 dot-atom, ASCII): written without the email package.
+_DOT_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_PLAIN_ADDRESS = re.compile(rf"{_DOT_ATOM}@{_DOT_ATOM}")
+# Stand-ins rendered in place of the per-subscriber strings, then replaced in each copy. Letters, digits and
+# `-.:/@` only: autoescaping and the CSS inliner leave them as they are, and no paper text contains them.
+_SLOT_EMAIL = "dp-slot-7c1e-email@slot.invalid"
+_SLOT_UNSUBSCRIBE = "https://dp-slot-7c1e-unsubscribe.invalid/"
+_SLOT_VIEW = "https://dp-slot-7c1e-view.invalid/"
+# Templates may show the subscriber's address but nothing else of the subscriber: a batch renders this one.
+_SLOT_SUBSCRIBER = Subscriber(0, _SLOT_EMAIL, "daily", Topics(), "active", datetime(2000, 1, 1, tzinfo=UTC))
+BATCH_SHAPES = 64  # distinct contents a batch keeps laid out (shared trending lists come back again and again)
 
 
 def short_authors(authors: tuple[str, ...]) -> str:
@@ -97,17 +122,52 @@ class DkimSigner:
 
     def sign(self, message: EmailMessage) -> EmailMessage:
         raw = message.as_bytes(policy=SIGNED_POLICY)
-        header = dkim.sign(
+        header = self.signature(raw, [h for h in DKIM_HEADERS if message[h.decode()] is not None])
+        signed = email.message_from_bytes(header + raw, policy=SIGNED_POLICY)
+        assert isinstance(signed, EmailMessage)
+        return signed
+
+    def signature(self, raw: bytes, headers: list[bytes]) -> bytes:
+        """The `DKIM-Signature:` header line (CRLF-terminated) for a message in wire form, over `headers`."""
+        header: bytes = dkim.sign(
             raw,
             self.selector.encode(),
             self.domain.encode(),
             self.private_key,
             canonicalize=(b"relaxed", b"relaxed"),
-            include_headers=[h for h in DKIM_HEADERS if message[h.decode()] is not None],
+            include_headers=headers,
         )
-        signed = email.message_from_bytes(header + raw, policy=SIGNED_POLICY)
-        assert isinstance(signed, EmailMessage)
-        return signed
+        return header
+
+
+def inline_template_css(source: str, inliner: css_inline.CSSInliner, name: str) -> str:
+    """The HTML template with its stylesheet applied as style attributes, done once when the template loads.
+
+    The inliner parses and re-serializes the HTML; Jinja code sits in text and attribute values, which it keeps
+    as they are. Should a template ever put code where the parser would move or escape it, this refuses it
+    instead of rendering a different template.
+    """
+    inlined = str(inliner.inline(source))
+    if _JINJA_CODE.findall(inlined) != _JINJA_CODE.findall(source):
+        raise ConfigError(
+            f"mail template {name}: the CSS inliner would change its template code; keep Jinja code in "
+            "text and attribute values"
+        )
+    return inlined
+
+
+class _InlinedLoader(jinja2.FileSystemLoader):
+    """Serves `.html` mail templates with their CSS already inlined (Jinja caches the compiled result)."""
+
+    def __init__(self, searchpath: Path, inliner: css_inline.CSSInliner) -> None:
+        super().__init__(searchpath)
+        self.inliner = inliner
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if template.endswith(".html"):
+            source = inline_template_css(source, self.inliner, template)
+        return source, filename, uptodate
 
 
 class MailRenderer:
@@ -118,12 +178,17 @@ class MailRenderer:
         self.base_url = settings.base_url.rstrip("/")
         self.domain = mail_domain(settings)
         self.signer = signer if signer is not None else DkimSigner.from_settings(settings, self.domain)
-        loader = jinja2.FileSystemLoader(MAIL_TEMPLATES)
+        # Inlined styles survive Gmail and Outlook; the <style> block stays for clients that honour media queries.
+        inliner = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
         self._html = jinja2.Environment(
-            loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+            loader=_InlinedLoader(MAIL_TEMPLATES, inliner),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         self._text = jinja2.Environment(
-            loader=loader,
+            loader=jinja2.FileSystemLoader(MAIL_TEMPLATES),
             autoescape=False,  # noqa: S701 - the plain-text part; HTML is the other environment
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -132,8 +197,6 @@ class MailRenderer:
         for env in (self._html, self._text):
             env.filters.update(short_authors=short_authors, summary=summary)
             env.globals.update(paper_link=self.paper_link)
-        # Inlined styles survive Gmail and Outlook; the <style> block stays for clients that honour media queries.
-        self._inliner = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
     def paper_link(self, view: PaperView) -> str:
         return f"{self.base_url}/papers/{quote(view.paper.arxiv_id, safe='/')}"
@@ -157,8 +220,7 @@ class MailRenderer:
         }
 
     def html(self, mail: DigestMail, *, in_browser: bool = False) -> str:
-        rendered = self._html.get_template("digest.html").render(self._context(mail, in_browser=in_browser))
-        return str(self._inliner.inline(rendered))
+        return self._html.get_template("digest.html").render(self._context(mail, in_browser=in_browser))
 
     def text(self, mail: DigestMail) -> str:
         return self._text.get_template("digest.txt").render(self._context(mail, in_browser=False))
@@ -166,22 +228,165 @@ class MailRenderer:
     def page(self, mail: DigestMail) -> str:
         return self.html(mail, in_browser=True)
 
+    def _shared_headers(self, mail: DigestMail) -> list[tuple[str, str]]:
+        """The headers every copy of this content has (the per-subscriber ones are To, Message-ID and
+        List-Unsubscribe)."""
+        digest = mail.digest
+        return [
+            ("Subject", self.subject(mail)),
+            ("From", self.settings.mail_from),
+            ("Date", format_datetime(digest.cutoff)),
+            (
+                "List-Id",
+                f"{self.settings.site_name} {digest.frequency} digest <{digest.frequency}.digest.{self.domain}>",
+            ),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("Auto-Submitted", "auto-generated"),
+        ]
+
     def message(self, mail: DigestMail) -> EmailMessage:
+        """The mail as an EmailMessage, for any Mailer (the console one, mailers without raw sending, and
+        addresses that need SMTPUTF8); a batch writes the same mail straight to wire bytes."""
         msg = EmailMessage(policy=MAIL_POLICY)
-        msg["Subject"] = self.subject(mail)
-        msg["From"] = self.settings.mail_from
+        shared = dict(self._shared_headers(mail))
+        msg["Subject"] = shared["Subject"]
+        msg["From"] = shared["From"]
         msg["To"] = mail.subscriber.email
-        msg["Date"] = format_datetime(mail.digest.cutoff)
+        msg["Date"] = shared["Date"]
         msg["Message-ID"] = message_id(mail, self.domain)
-        msg["List-Id"] = (
-            f"{self.settings.site_name} {mail.digest.frequency} digest <{mail.digest.frequency}.digest.{self.domain}>"
-        )
+        msg["List-Id"] = shared["List-Id"]
         msg["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        msg["Auto-Submitted"] = "auto-generated"
+        msg["List-Unsubscribe-Post"] = shared["List-Unsubscribe-Post"]
+        msg["Auto-Submitted"] = shared["Auto-Submitted"]
         msg.set_content(self.text(mail))
         msg.add_alternative(self.html(mail), subtype="html")
         return self.signer.sign(msg) if self.signer else msg
+
+    def batch(self) -> DigestBatch:
+        """A renderer for one delivery run (one thread): see DigestBatch."""
+        return DigestBatch(self)
+
+
+def _header(name: str, value: str) -> bytes:
+    """One header line in wire form, folded and encoded (RFC 2047 for non-ASCII) by the email package."""
+    parsed_name, parsed = WIRE_POLICY.header_store_parse(name, value)
+    return WIRE_POLICY.fold_binary(parsed_name, parsed)
+
+
+def _plain_header(name: str, value: str) -> bytes:
+    """A header whose value needs no encoding or folding, written directly; others go through _header."""
+    line = f"{name}: {value}\r\n"
+    if value.isascii() and value.isprintable() and len(line) <= 998:
+        return line.encode("ascii")
+    return _header(name, value)
+
+
+def _quoted_printable(text: str) -> bytes:
+    """A text part's body in quoted-printable with CRLF line ends and lines of at most 76 characters. Its only `=`
+    start escapes, so a boundary beginning with `=_` can never occur in it (the trick MIME libraries use)."""
+    if not text.endswith("\n"):
+        text += "\n"  # a part ends with a line break, as the email package writes it
+    wire = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+    return binascii.b2a_qp(wire, quotetabs=False, istext=True, header=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """One content laid out, with stand-ins where each subscriber's strings go."""
+
+    head: bytes  # the shared header lines
+    tail: bytes  # MIME-Version, Content-Type and the blank line
+    text: str
+    html: str
+    boundary: str
+
+
+class DigestBatch:
+    """Renders the mails of one run to wire bytes, laying out each distinct content once.
+
+    Many subscribers share one content (the trending list with no topics, or the same topics): their mails differ
+    only in the address, the unsubscribe and view links and the Message-ID. The content with stand-ins for these
+    is rendered once, kept (the most recent BATCH_SHAPES contents), and each copy substitutes its strings, escaped
+    for HTML where they land in the HTML part, then encodes the parts; a DKIM signature, when configured, is
+    computed per copy over its final bytes. `raw(mail)` is byte-for-byte the mail `message(mail)` describes, up
+    to the MIME boundary and the body encoding (quoted-printable here, whatever the email package picks there).
+    """
+
+    def __init__(self, renderer: MailRenderer) -> None:
+        self.renderer = renderer
+        self._layouts: OrderedDict[DigestMail, _Layout] = OrderedDict()
+        self.laid_out = 0  # contents rendered so far (tests and the benchmark read it)
+
+    def raw(self, mail: DigestMail) -> bytes | None:
+        """The message as sent over SMTP (CRLF line ends; for the envelope, From is settings.mail_from and the
+        recipient mail.subscriber.email), or None when the address is not ASCII: such mail needs SMTPUTF8, which
+        the Mailer's own `send(message)` negotiates."""
+        address = mail.subscriber.email
+        if not address.isascii():
+            return None
+        layout = self._layout(mail)
+        values = (
+            (_SLOT_EMAIL, address),
+            (_SLOT_UNSUBSCRIBE, mail.unsubscribe_url),
+            (_SLOT_VIEW, mail.view_url),
+        )
+        text, html = layout.text, layout.html
+        for slot, value in values:
+            text = text.replace(slot, value)
+            html = html.replace(slot, str(escape(value)))
+        to = _plain_header("To", address) if _PLAIN_ADDRESS.fullmatch(address) else _header("To", address)
+        per_subscriber = (
+            to
+            + _plain_header("Message-ID", message_id(mail, self.renderer.domain))
+            + _plain_header("List-Unsubscribe", f"<{mail.unsubscribe_url}>")
+        )
+        boundary = layout.boundary.encode("ascii")
+        raw = b"".join(
+            (
+                layout.head,
+                per_subscriber,
+                layout.tail,
+                b"--" + boundary + b"\r\n",
+                b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
+                _quoted_printable(text),
+                b"\r\n--" + boundary + b"\r\n",  # the CRLF before a delimiter belongs to the delimiter
+                b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
+                _quoted_printable(html),
+                b"\r\n--" + boundary + b"--\r\n",
+            )
+        )
+        signer = self.renderer.signer
+        return signer.signature(raw, list(DKIM_HEADERS)) + raw if signer else raw
+
+    def _layout(self, mail: DigestMail) -> _Layout:
+        # The key is the mail with its per-subscriber parts replaced: everything else that is rendered is in it.
+        shape = replace(
+            mail,
+            subscriber=_SLOT_SUBSCRIBER,
+            unsubscribe_url=_SLOT_UNSUBSCRIBE,
+            view_url=_SLOT_VIEW,
+        )
+        layout = self._layouts.get(shape)
+        if layout is not None:
+            self._layouts.move_to_end(shape)
+            return layout
+        # Message-ID carries the subscriber id, so `shape` never reaches a Message-ID; only its content is used.
+        renderer = self.renderer
+        boundary = f"=_dp_{secrets.token_hex(12)}"
+        layout = _Layout(
+            head=b"".join(_header(name, value) for name, value in renderer._shared_headers(shape)),
+            tail=_header("MIME-Version", "1.0")
+            + _header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+            + b"\r\n",
+            text=renderer.text(shape),
+            html=renderer.html(shape),
+            boundary=boundary,
+        )
+        self._layouts[shape] = layout
+        self.laid_out += 1
+        if len(self._layouts) > BATCH_SHAPES:
+            self._layouts.popitem(last=False)
+        return layout
 
 
 def period_label(mail: DigestMail) -> str:

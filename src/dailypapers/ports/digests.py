@@ -141,6 +141,10 @@ class DigestStore(Protocol):
         """Papers already mailed to each subscriber (by a delivery marked sent)."""
         ...
 
+    def recent_upvotes(self, user_ids: Sequence[int], limit: int) -> dict[int, list[str]]:
+        """Each account's `limit` most recent upvotes, newest first (as Store.user_upvotes, for many at once)."""
+        ...
+
     def add_deliveries(self, digest_id: int, planned: Sequence[tuple[int, Selection]], now: datetime) -> int:
         """Insert pending ledger rows; a (digest, subscriber) that already has one keeps it. Returns how many
         were added."""
@@ -198,6 +202,28 @@ class DigestRenderer(Protocol):
 
     def page(self, mail: DigestMail) -> str:
         """The HTML of the digest for "view in browser" and the admin preview."""
+        ...
+
+    def batch(self) -> DigestBatch:
+        """A renderer for one delivery run, laying each distinct content out once."""
+        ...
+
+
+class DigestBatch(Protocol):
+    """Writes the mails of one delivery run (one thread) straight to wire bytes."""
+
+    def raw(self, mail: DigestMail) -> bytes | None:
+        """The mail `message(mail)` describes, as sent over SMTP (CRLF line ends), or None when it needs the
+        Mailer's `send(message)` (an address that is not ASCII needs SMTPUTF8)."""
+        ...
+
+
+@runtime_checkable
+class RawMailer(Protocol):
+    """A Mailer (a batch session) that also sends messages already in wire form."""
+
+    def send_raw(self, recipient: str, data: bytes) -> None:
+        """Send `data` to `recipient` from the configured From address; raises as `send` does."""
         ...
 
 

@@ -7,8 +7,13 @@ Delivery guarantees (the send ledger, `digest_deliveries`, UNIQUE(digest, subscr
 - a row becomes `sent` only after the mail server accepted the message (the Mailer returned);
 - a run killed at any point resumes from the rows still `pending`; rows already `sent` are never sent again.
   The one window left is between the server's 250 and the commit of `sent` (milliseconds): a crash exactly there
-  resends that one mail with the same Message-ID, which receivers can drop as a duplicate;
-- one sender at a time, by a lease in the database, renewed while it runs;
+  resends that one mail with the same Message-ID, which receivers can drop as a duplicate. That is why `sent` is
+  committed per message and never for a group: with k messages accepted but not yet recorded, a crash would resend
+  all k. The commit is made cheap instead (one UPDATE … RETURNING and one INSERT), and so is everything else per
+  message: each distinct content is laid out once per run and each copy written straight to wire bytes;
+- one sender at a time, by a lease in the database, renewed while it runs; a worker's run also builds and plans
+  under it, so two workers never plan the same digest side by side (were they to, the ledger's UNIQUE and
+  insert-or-ignore keep one row per subscriber);
 - 4xx / network: the row stays pending with its attempts counted and a backed-off next attempt; 5xx: the
   address is marked bounced and suppressed;
 - the subscriber is re-read right before each send, so an unsubscribe applies to the next message of a batch.
@@ -38,7 +43,7 @@ import numpy as np
 from dailypapers.digest import (
     FREQUENCIES,
     Frequency,
-    LikedPapers,
+    Pick,
     Selection,
     Slot,
     Topics,
@@ -46,7 +51,7 @@ from dailypapers.digest import (
     parse_frequency,
     parse_topics,
     parse_weekday,
-    personal_picks,
+    picks_from_similarity,
     select_trending,
     unit_vectors,
 )
@@ -63,11 +68,13 @@ from dailypapers.ports import Clock, Mailer, ProgressSink, RateLimiter, Store
 from dailypapers.ports.digests import (
     Delivery,
     Digest,
+    DigestBatch,
     DigestMail,
     DigestRenderer,
     DigestStore,
     MailSessions,
     PaperVectors,
+    RawMailer,
     Subscriber,
 )
 from dailypapers.ranking import TrendingParams
@@ -387,7 +394,7 @@ class DigestsMixin:
         """Send every due pending ledger row, throttled to `digest_send_rate` messages per second, under the
         sender lease (another holder: `busy`, nothing sent)."""
         report = DeliveryReport()
-        holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        holder = holder or _new_holder()
         if not self.store.acquire_lease(LEASE_NAME, holder, self.clock.now(), LEASE_TTL):
             report.busy = True
             return report
@@ -421,8 +428,16 @@ class DigestsMixin:
         nothing: it says how many subscribers would get a mail."""
         if dry_run:
             return self._dry_run(frequency)
-        digest, created, plan = self.prepare_digest(frequency)
-        delivery = self.deliver_digests(progress=progress)
+        holder = _new_holder()
+        if not self.store.acquire_lease(LEASE_NAME, holder, self.clock.now(), LEASE_TTL):
+            # Another worker is building, planning or sending: it delivers this digest too.
+            period = self.digest_slot(frequency).period
+            return DigestRun(frequency, period, 0, 0, 0, False, DeliveryReport(busy=True))
+        try:
+            digest, created, plan = self.prepare_digest(frequency)
+            delivery = self.deliver_digests(holder=holder, progress=progress)
+        finally:
+            self.store.release_lease(LEASE_NAME, holder)
         counts = self._digests.delivery_counts(digest.id)
         return DigestRun(
             frequency,
@@ -497,13 +512,30 @@ class DigestsMixin:
         return self._renderer().page(self.digest_mail(digest, subscriber, selection, views))
 
 
+def _new_holder() -> str:
+    """Names this run in the sender lease: unique across hosts, processes and runs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def mail_session(mailer: Mailer) -> AbstractContextManager[Mailer]:
     """One connection for a batch where the mailer supports it (SmtpMailer), else the mailer as it is."""
     return mailer.session() if isinstance(mailer, MailSessions) else nullcontext(mailer)
 
 
+@dataclass(frozen=True, slots=True)
+class _Liked:
+    """The recent upvotes of a batch's accounts, with one similarity matrix for all of them: column `row[id]` of
+    `similarity` holds the cosine of each candidate to liked paper `id` (papers without a vector have none)."""
+
+    upvotes: dict[int, list[str]] = field(default_factory=dict)
+    papers: tuple[Paper, ...] = ()
+    row: dict[str, int] = field(default_factory=dict)
+    similarity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+
 class _Planner:
-    """Chooses each subscriber's papers from one ranking: loads the ranking's papers and vectors once."""
+    """Chooses each subscriber's papers from one ranking: loads the ranking's papers and vectors once, and the
+    liked papers of each batch of subscribers once (one query, one vector lookup, one matrix product)."""
 
     def __init__(self, hub: DigestsMixin, paper_ids: Sequence[str]) -> None:
         self.hub = hub
@@ -519,32 +551,52 @@ class _Planner:
 
     def plan(self, batch: Sequence[Subscriber]) -> list[tuple[int, Selection]]:
         sent = self.hub._digests.sent_paper_ids([s.id for s in batch])
+        liked = self.liked([s.user_id for s in batch if s.user_id is not None])
         planned = []
         for subscriber in batch:
-            selection = self.select(subscriber, sent.get(subscriber.id, set()))
+            selection = self.select(subscriber, sent.get(subscriber.id, set()), liked)
             if not selection.is_empty:
                 planned.append((subscriber.id, selection))
         return planned
 
-    def select(self, subscriber: Subscriber, already_sent: set[str]) -> Selection:
+    def liked(self, user_ids: Sequence[int]) -> _Liked:
+        vectors = self.hub.paper_vectors
+        if not user_ids or not self.candidates or vectors is None:
+            return _Liked()
+        upvotes = self.hub._digests.recent_upvotes(user_ids, LIKED_LIMIT)
+        ids = list(dict.fromkeys(i for liked in upvotes.values() for i in liked))
+        found = self.hub.store.get_papers(ids)
+        stored = [found[i] for i in ids if i in found]
+        papers, matrix = unit_vectors(stored, vectors.paper_vectors([p.arxiv_id for p in stored]))
+        if not papers:
+            return _Liked(upvotes)
+        row = {p.arxiv_id: n for n, p in enumerate(papers)}
+        return _Liked(upvotes, papers, row, self.matrix @ matrix.T)
+
+    def select(self, subscriber: Subscriber, already_sent: set[str], liked: _Liked) -> Selection:
         trending = select_trending(self.snapshot, subscriber.topics, already_sent, self.papers_limit)
-        if subscriber.user_id is None or not self.candidates:
-            return Selection(tuple(trending))
-        liked_ids = list(self.hub.store.user_upvotes(subscriber.user_id, LIKED_LIMIT))
-        if not liked_ids or self.hub.paper_vectors is None:
-            return Selection(tuple(trending))
-        liked_found = self.hub.store.get_papers(liked_ids)
-        liked_papers = [liked_found[i] for i in liked_ids if i in liked_found]
-        papers, matrix = unit_vectors(
-            liked_papers, self.hub.paper_vectors.paper_vectors([p.arxiv_id for p in liked_papers])
-        )
-        unwanted = Topics(exclude=subscriber.topics.exclude)
+        return Selection(tuple(trending), tuple(self.picks(subscriber, trending, already_sent, liked)))
+
+    def picks(self, subscriber: Subscriber, trending: list[str], already_sent: set[str], liked: _Liked) -> list[Pick]:
+        """ "Picked for you": candidates nearest to the papers the account upvoted, newest upvotes first."""
+        if subscriber.user_id is None:
+            return []
+        liked_ids = liked.upvotes.get(subscriber.user_id, [])
+        columns = [liked.row[i] for i in liked_ids if i in liked.row]
+        if not columns:
+            return []
         exclude = set(trending) | already_sent | set(liked_ids)
-        exclude.update(p.arxiv_id for p in self.candidates if not unwanted.matches(p))
-        picks = personal_picks(
-            self.candidates, self.matrix, LikedPapers(papers, matrix), exclude, self.picks_limit, PICK_MIN_SIMILARITY
+        if subscriber.topics.exclude:
+            unwanted = Topics(exclude=subscriber.topics.exclude)
+            exclude.update(p.arxiv_id for p in self.candidates if not unwanted.matches(p))
+        return picks_from_similarity(
+            self.candidates,
+            liked.similarity[:, columns],
+            [liked.papers[c] for c in columns],
+            exclude,
+            self.picks_limit,
+            PICK_MIN_SIMILARITY,
         )
-        return Selection(tuple(trending), tuple(picks))
 
 
 class _Sender:
@@ -568,6 +620,8 @@ class _Sender:
         self.deferrals = 0
         self.digests: dict[int, tuple[Digest, dict[str, PaperView]]] = {}
         self.mailer: Mailer = hub.mailer
+        self.renderer = hub._renderer()
+        self.batch: DigestBatch = self.renderer.batch()
 
     def run(self) -> None:
         # One SMTP connection for the whole run (reopened after failures), not one per message.
@@ -616,10 +670,10 @@ class _Sender:
         missing = [i for i in delivery.selection.paper_ids if i not in views]
         if missing:
             views = {**views, **self.hub.store.paper_views(missing)}
-        message = self.hub._renderer().message(self.hub.digest_mail(digest, subscriber, delivery.selection, views))
+        send = self._prepare(self.hub.digest_mail(digest, subscriber, delivery.selection, views))
         self._throttle()
         try:
-            self.mailer.send(message)
+            send()
         except SourceUnavailable as exc:
             self._defer(delivery, str(exc))
             return
@@ -629,10 +683,22 @@ class _Sender:
             self.report.bounced += 1
             self.deferrals = 0
             return
+        # Only now, after the 250, and for this one message: see the module docstring.
         store.mark_sent(delivery.id, self.hub.clock.now())
         self.report.sent += 1
         self.deferrals = 0
         self.progress.advance(1)
+
+    def _prepare(self, mail: DigestMail) -> Callable[[], None]:
+        """Render before the throttle's wait; returns the send. Wire bytes for a session that takes them, an
+        EmailMessage for any other Mailer (and for addresses that need SMTPUTF8)."""
+        mailer = self.mailer
+        if isinstance(mailer, RawMailer):
+            raw = self.batch.raw(mail)
+            if raw is not None:
+                return lambda: mailer.send_raw(mail.subscriber.email, raw)
+        message = self.renderer.message(mail)
+        return lambda: mailer.send(message)
 
     def _throttle(self) -> None:
         wait = self.next_send - self.monotonic()

@@ -1,7 +1,9 @@
 """Subscribers, confirmation links, digests, the send ledger and suppressions in SQL (the DigestStore port).
 
 Exactly-once lives in the schema: UNIQUE(digest_id, subscriber_id) on the ledger, and state changes written as
-`UPDATE … WHERE state = 'pending'` so a row is marked sent once, by whoever got the server's 250.
+`UPDATE … WHERE state = 'pending'` so a row is marked sent once, by whoever got the server's 250. Inserts that two
+processes may race on (a digest, ledger rows, sent papers) are `INSERT … ON CONFLICT DO NOTHING`, so the loser
+keeps what the winner wrote instead of failing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.adapters.sql.base import SqlBase, storage_errors
 from dailypapers.adapters.sql.rows import utc
@@ -22,6 +25,7 @@ from dailypapers.adapters.sql.schema import (
     subscribers,
     subscription_tokens,
     users,
+    votes,
 )
 from dailypapers.digest import Frequency, Pick, Selection, Topics
 from dailypapers.ports.digests import Delivery, DeliveryState, Digest, Subscriber, SubscriberStatus
@@ -90,6 +94,13 @@ def _delivery(row: sa.Row[Any]) -> Delivery:
         sent_at=utc(row.sent_at),
         last_error=row.last_error,
     )
+
+
+def _insert_ignore(conn: sa.Connection, table: sa.Table) -> sa.Insert:
+    """An INSERT whose rows are skipped where they would break a unique constraint (both backends)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def _valid_token(token_hash: str, now: datetime) -> sa.ColumnElement[bool]:
@@ -253,12 +264,13 @@ class SqlDigestStore(SqlBase):
             row = conn.execute(sa.select(digests).where(where)).first()
             if row is not None:
                 return _digest(row), False
-            conn.execute(
-                digests.insert().values(
+            # Two workers may build the same digest at once (PostgreSQL): the first insert wins, both get it.
+            created = conn.execute(
+                _insert_ignore(conn, digests).values(
                     frequency=frequency, period=period, cutoff=cutoff, paper_ids=list(paper_ids), created_at=now
                 )
             )
-            return _digest(conn.execute(sa.select(digests).where(where)).one()), True
+            return _digest(conn.execute(sa.select(digests).where(where)).one()), bool(created.rowcount)
 
     @storage_errors
     def get_digest(self, digest_id: int) -> Digest | None:
@@ -317,6 +329,31 @@ class SqlDigestStore(SqlBase):
         return found
 
     @storage_errors
+    def recent_upvotes(self, user_ids: Sequence[int], limit: int) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {i: [] for i in user_ids}
+        ids = list(dict.fromkeys(user_ids))
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), INT_CHUNK):
+                rank = (
+                    sa.func.row_number()
+                    .over(partition_by=votes.c.user_id, order_by=(votes.c.created_at.desc(), votes.c.id.desc()))
+                    .label("rank")
+                )
+                ranked = (
+                    sa.select(votes.c.user_id, votes.c.arxiv_id, rank)
+                    .where(votes.c.user_id.in_(ids[start : start + INT_CHUNK]))
+                    .subquery()
+                )
+                query = (
+                    sa.select(ranked.c.user_id, ranked.c.arxiv_id)
+                    .where(ranked.c.rank <= limit)
+                    .order_by(ranked.c.user_id, ranked.c.rank)
+                )
+                for user_id, arxiv_id in conn.execute(query):
+                    found[user_id].append(arxiv_id)
+        return found
+
+    @storage_errors
     def add_deliveries(self, digest_id: int, planned: Sequence[tuple[int, Selection]], now: datetime) -> int:
         if not planned:
             return 0
@@ -342,9 +379,11 @@ class SqlDigestStore(SqlBase):
                 for subscriber_id, selection in planned
                 if subscriber_id not in existing
             ]
-            if rows:
-                conn.execute(digest_deliveries.insert(), rows)
-            return len(rows)
+            if not rows:
+                return 0
+            # A concurrent planner (another worker) may insert some of these first: its rows stand.
+            added = conn.execute(_insert_ignore(conn, digest_deliveries).returning(digest_deliveries.c.id), rows)
+            return len(added.all())
 
     @storage_errors
     def due_deliveries(self, now: datetime, *, after_id: int, limit: int) -> list[Delivery]:
@@ -376,31 +415,28 @@ class SqlDigestStore(SqlBase):
 
     @storage_errors
     def mark_sent(self, delivery_id: int, now: datetime) -> bool:
+        # One short transaction per mail, two statements: it runs once per message of a run, right after the 250.
         with self._write() as conn:
-            row = conn.execute(sa.select(digest_deliveries).where(self._pending(delivery_id))).first()
-            if row is None:
-                return False
-            conn.execute(
+            row = conn.execute(
                 digest_deliveries.update()
                 .where(self._pending(delivery_id))
                 .values(state="sent", sent_at=now, attempts=digest_deliveries.c.attempts + 1, last_error=None)
-            )
-            ids = list(dict.fromkeys(selection_from_json(row.content).paper_ids))
-            already = set(
+                .returning(
+                    digest_deliveries.c.subscriber_id, digest_deliveries.c.digest_id, digest_deliveries.c.content
+                )
+            ).first()
+            if row is None:
+                return False
+            ids = dict.fromkeys(selection_from_json(row.content).paper_ids)
+            if ids:
+                # A paper sent before (by an earlier digest) keeps its first row.
                 conn.execute(
-                    sa.select(digest_sent_papers.c.arxiv_id).where(
-                        digest_sent_papers.c.subscriber_id == row.subscriber_id,
-                        digest_sent_papers.c.arxiv_id.in_(ids),
-                    )
-                ).scalars()
-            )
-            new = [
-                {"subscriber_id": row.subscriber_id, "arxiv_id": i, "digest_id": row.digest_id, "sent_at": now}
-                for i in ids
-                if i not in already
-            ]
-            if new:
-                conn.execute(digest_sent_papers.insert(), new)
+                    _insert_ignore(conn, digest_sent_papers),
+                    [
+                        {"subscriber_id": row.subscriber_id, "arxiv_id": i, "digest_id": row.digest_id, "sent_at": now}
+                        for i in ids
+                    ],
+                )
             return True
 
     @storage_errors

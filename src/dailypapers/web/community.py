@@ -221,6 +221,7 @@ def trending(request: Request, hub: HubDep, user: CurrentUser, days: str = "", p
         "first_rank": (page.page - 1) * page.page_size + 1,
         "pages": pages,
         "upvoted_ids": hub.upvoted_ids(user, ids),
+        "saved_ids": hub.saved_ids(user, ids),
         "windows": [present.Link(label, url(n), n == window) for n, label in _WINDOWS],
         "newer_page_url": url(window, page.page - 1) if page.page > 1 else None,
         "older_page_url": url(window, page.page + 1) if page.has_more else None,

@@ -77,9 +77,12 @@ def _feed_response(request: Request, hub: Hub, kind: PeriodKind, slug: str, p: s
 
 
 def _votes(request: Request, hub: Hub, feed: FeedPage) -> dict[str, Any]:
-    """The visitor's upvotes among the page's papers in one query (otherwise each card's button asks for its own)."""
+    """The visitor's upvotes and saves among the page's papers, a query each (otherwise every card's buttons ask)."""
     user = current_user(request)
-    return {"upvoted_ids": hub.upvoted_ids(user, [item.paper.arxiv_id for item in feed.items])} if user else {}
+    if user is None:
+        return {}
+    ids = [item.paper.arxiv_id for item in feed.items]
+    return {"upvoted_ids": hub.upvoted_ids(user, ids), "saved_ids": hub.saved_ids(user, ids)}
 
 
 def parse_page(raw: str | None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -64,11 +65,14 @@ HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsub
 
 @pytest.mark.parametrize("address", ["ada@example.org", "o'brien+papers@example.org", "a&b{c}@mail.example.org"])
 @pytest.mark.parametrize("picks", [False, True])
-def test_batch_bytes_are_the_message(address: str, picks: bool) -> None:
+@pytest.mark.parametrize("eight_bit", [False, True])
+def test_batch_bytes_are_the_message(address: str, picks: bool, eight_bit: bool) -> None:
     renderer = MailRenderer(SETTINGS)
     mail = _mail(42, address, picks=picks)
-    raw = renderer.batch().raw(mail)
-    assert raw is not None
+    copy = renderer.batch().wire(mail)
+    assert copy is not None
+    assert copy.recipient == address
+    raw = copy.data(eight_bit)
     wire = _parse(raw)
     # as a receiver reads each: parsed from the bytes on the wire
     expected = _parse(renderer.message(mail).as_bytes(policy=default_policy.clone(linesep="\r\n")))
@@ -78,21 +82,33 @@ def test_batch_bytes_are_the_message(address: str, picks: bool) -> None:
     assert [p.get_content_type() for p in wire.iter_parts()] == ["text/plain", "text/html"]
     assert _body(wire, "plain") == _body(expected, "plain")
     assert _body(wire, "html") == _body(expected, "html")
-    # Wire form: CRLF only, no line over 76 characters in the bodies, ASCII throughout.
+    # Wire form: CRLF only; 7-bit with lines of at most 76 characters, or 8bit with lines under 998 octets.
     assert b"\n" not in raw.replace(b"\r\n", b"")
     _head, _, body = raw.partition(b"\r\n\r\n")
-    assert max(len(line) for line in body.split(b"\r\n")) <= 76
-    assert raw.isascii()
+    assert max(len(line) for line in body.split(b"\r\n")) <= (998 if eight_bit else 76)
+    assert raw.isascii() is not eight_bit  # the titles have non-ASCII characters
+    assert {str(p["Content-Transfer-Encoding"]) for p in wire.iter_parts()} == (
+        {"8bit"} if eight_bit else {"quoted-printable"}
+    )
     assert address in _body(wire, "plain")
+
+
+def test_a_line_too_long_for_8bit_goes_quoted_printable() -> None:
+    long_title = PaperView(paper("2608.29999", title="word " * 300, github_repo=None), None, 1)
+    mail = replace(_mail(1, "ada@example.org"), trending=(long_title,))
+    copy = MailRenderer(SETTINGS).batch().wire(mail)
+    assert copy is not None
+    encodings = {str(p["Content-Transfer-Encoding"]) for p in _parse(copy.data(True)).iter_parts()}
+    assert encodings == {"quoted-printable"}  # the title's line passes 998 octets in both parts
 
 
 def test_one_layout_per_distinct_content() -> None:
     renderer = MailRenderer(SETTINGS)
     batch = renderer.batch()
-    raws = [batch.raw(_mail(n, f"reader{n}@example.org")) for n in range(1, 30)]
-    raws += [batch.raw(_mail(n, f"reader{n}@example.org", picks=True)) for n in range(30, 40)]
+    copies = [batch.wire(_mail(n, f"reader{n}@example.org")) for n in range(1, 30)]
+    copies += [batch.wire(_mail(n, f"reader{n}@example.org", picks=True)) for n in range(30, 40)]
     assert batch.laid_out == 2
-    messages = [_parse(r) for r in raws if r is not None]
+    messages = [_parse(c.data(True)) for c in copies if c is not None]
     assert len({m["Message-ID"] for m in messages}) == 39  # every copy its own, deterministic id
     assert messages[0]["Message-ID"] == "<digest.7.1@papers.example.org>"
     html = _body(messages[5], "html")
@@ -102,7 +118,7 @@ def test_one_layout_per_distinct_content() -> None:
 
 
 def test_an_address_that_is_not_ascii_takes_the_message_path() -> None:
-    assert MailRenderer(SETTINGS).batch().raw(_mail(1, "zoë@example.org")) is None
+    assert MailRenderer(SETTINGS).batch().wire(_mail(1, "zoë@example.org")) is None
 
 
 def test_css_is_inlined_into_the_template() -> None:

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from dailypapers.adapters import mail as mail_module
 from dailypapers.adapters.mail import SmtpMailer, SmtpSession
 from dailypapers.errors import SourceError, SourceUnavailable
-from dailypapers.ports.digests import MailSessions
+from dailypapers.ports.digests import MailSessions, WireMailer
 from dailypapers.settings import Settings
 from tests.digest.conftest import SEND_AT, DigestHub, SmtpSink, free_port, seed_feed, subscribe_confirmed
 
@@ -133,3 +133,51 @@ def test_the_digest_sender_uses_one_connection(dhub: DigestHub, smtp: tuple[Smtp
     assert run.delivery.sent == len(addresses)
     assert [s.connections for s in sessions] == [1]  # one session, one connection, six digests
     assert sorted(str(m["To"]) for m in sink.digests()) == addresses
+
+
+class Envelopes:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], list[str], bytes | str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append((envelope.mail_options, envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+class Wire:
+    """A WireMail that says which form the session asked for."""
+
+    recipient = "r@example.org"
+
+    def __init__(self) -> None:
+        self.asked: list[bool] = []
+
+    def data(self, eight_bit: bool) -> bytes:
+        self.asked.append(eight_bit)
+        body = "hé".encode() if eight_bit else b"h=C3=A9"
+        encoding = b"8bit" if eight_bit else b"quoted-printable"
+        return (
+            b"From: hub@example.org\r\nTo: r@example.org\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: ' + encoding + b"\r\n\r\n" + body
+        )
+
+
+@pytest.mark.parametrize("announces_8bitmime", [True, False])
+def test_wire_mails_go_8bit_only_to_servers_that_take_it(announces_8bitmime: bool) -> None:
+    handler, port = Envelopes(), free_port()
+    # aiosmtpd announces 8BITMIME unless it decodes data to str
+    controller = Controller(handler, hostname="127.0.0.1", port=port, decode_data=not announces_8bitmime)
+    controller.start()
+    try:
+        mail = Wire()
+        with _mailer(port).session() as session:
+            assert isinstance(session, WireMailer)
+            session.send_wire(mail)
+    finally:
+        controller.stop()
+    assert mail.asked == [announces_8bitmime]
+    [(options, recipients, content)] = handler.received
+    assert recipients == ["r@example.org"]
+    assert ("BODY=8BITMIME" in options) is announces_8bitmime
+    text = content if isinstance(content, str) else content.decode()
+    assert text.endswith("hé\r\n" if announces_8bitmime else "h=C3=A9\r\n")

@@ -2,7 +2,7 @@
 
 `send(message)` opens one connection per message (sign-in and confirmation mails: one at a time). For a batch
 (digests), `session()` yields a mailer that keeps one connection open for every message of the block and
-reconnects after a failure; it also sends messages already in wire form (`send_raw`), which a digest batch
+reconnects after a failure; it also sends mails already in wire form (`send_wire`), which a digest batch
 writes without building an EmailMessage per subscriber.
 """
 
@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from dailypapers.errors import SourceError, SourceUnavailable
+from dailypapers.ports.digests import WireMail
 from dailypapers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,19 @@ class SmtpSession:
     def send(self, message: EmailMessage) -> None:
         self._transmit(lambda smtp: smtp.send_message(message))
 
-    def send_raw(self, recipient: str, data: bytes) -> None:
-        """Send a message already in wire form (CRLF line ends, ASCII headers) to one recipient, from the address
-        of `mail_from` (what `send` takes from the From header). Same errors and reconnection as `send`."""
+    def send_wire(self, mail: WireMail) -> None:
+        """Send a mail already in wire form to its recipient, from the address of `mail_from` (what `send` takes
+        from the From header); its text goes unencoded (8bit) where the server announced 8BITMIME. Same errors
+        and reconnection as `send`."""
         sender = parseaddr(self.settings.mail_from)[1]
-        self._transmit(lambda smtp: smtp.sendmail(sender, [recipient], data))
+
+        def action(smtp: smtplib.SMTP) -> None:
+            smtp.ehlo_or_helo_if_needed()
+            eight_bit = smtp.has_extn("8bitmime")
+            options = ["BODY=8BITMIME"] if eight_bit else []
+            smtp.sendmail(sender, [mail.recipient], mail.data(eight_bit), mail_options=options)
+
+        self._transmit(action)
 
     def _transmit(self, action: Callable[[smtplib.SMTP], object]) -> None:
         reused = self._smtp is not None

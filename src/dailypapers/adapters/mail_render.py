@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import email
 import email.policy
+import functools
 import re
 import secrets
 from collections import OrderedDict
@@ -68,8 +69,10 @@ _SLOT_VIEW = "https://dp-slot-7c1e-view.invalid/"
 # Templates may show the subscriber's address but nothing else of the subscriber: a batch renders this one.
 _SLOT_SUBSCRIBER = Subscriber(0, _SLOT_EMAIL, "daily", Topics(), "active", datetime(2000, 1, 1, tzinfo=UTC))
 BATCH_SHAPES = 64  # distinct contents a batch keeps laid out (shared trending lists come back again and again)
+MAX_LINE = 998  # octets in a line, CRLF not counted (RFC 5322)
 
 
+@functools.lru_cache(maxsize=4096)  # the same papers come back in every mail of a run
 def short_authors(authors: tuple[str, ...]) -> str:
     names = list(authors)
     if not names:
@@ -81,6 +84,7 @@ def short_authors(authors: tuple[str, ...]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+@functools.lru_cache(maxsize=4096)
 def summary(text: str, limit: int = SUMMARY_CHARS) -> str:
     flat = " ".join(text.split())
     if len(flat) <= limit:
@@ -267,6 +271,7 @@ class MailRenderer:
         return DigestBatch(self)
 
 
+@functools.lru_cache(maxsize=1024)  # a batch's shared headers repeat in every layout of a digest
 def _header(name: str, value: str) -> bytes:
     """One header line in wire form, folded and encoded (RFC 2047 for non-ASCII) by the email package."""
     parsed_name, parsed = WIRE_POLICY.header_store_parse(name, value)
@@ -281,13 +286,21 @@ def _plain_header(name: str, value: str) -> bytes:
     return _header(name, value)
 
 
-def _quoted_printable(text: str) -> bytes:
-    """A text part's body in quoted-printable with CRLF line ends and lines of at most 76 characters. Its only `=`
-    start escapes, so a boundary beginning with `=_` can never occur in it (the trick MIME libraries use)."""
+def _wire_text(text: str) -> bytes:
+    """A part's text as UTF-8 with CRLF line ends, ending with one (as the email package writes parts)."""
     if not text.endswith("\n"):
-        text += "\n"  # a part ends with a line break, as the email package writes it
-    wire = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    return binascii.b2a_qp(wire, quotetabs=False, istext=True, header=False)
+        text += "\n"
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def _encode_part(text: str, eight_bit: bool) -> tuple[bytes, bytes]:
+    """(Content-Transfer-Encoding, body). `8bit` (the text as it is: smaller, and a few long lines instead of
+    many 76-character ones) where the server takes 8BITMIME and no line passes RFC 5322's 998 octets; else
+    quoted-printable, whose only `=` start escapes, so a boundary beginning with `=_` can never occur in it."""
+    wire = _wire_text(text)
+    if eight_bit and b"\x00" not in wire and max(map(len, wire.split(b"\r\n"))) <= MAX_LINE:
+        return b"8bit", wire
+    return b"quoted-printable", binascii.b2a_qp(wire, quotetabs=False, istext=True, header=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,92 +314,118 @@ class _Layout:
     boundary: str
 
 
+@dataclass(frozen=True, slots=True)
+class DigestCopy:
+    """One subscriber's mail of a batch (the WireMail port): its strings substituted, encoded on demand."""
+
+    recipient: str
+    headers: bytes  # all header lines but the DKIM signature, and the blank line
+    text: str
+    html: str
+    boundary: bytes
+    signer: DkimSigner | None
+
+    def data(self, eight_bit: bool) -> bytes:
+        parts = [self.headers]
+        for subtype, content in ((b"plain", self.text), (b"html", self.html)):
+            encoding, body = _encode_part(content, eight_bit)
+            parts += [
+                b"--" + self.boundary + b"\r\n",
+                b"Content-Type: text/" + subtype + b'; charset="utf-8"\r\n',
+                b"Content-Transfer-Encoding: " + encoding + b"\r\n\r\n",
+                body,
+                b"\r\n",  # the CRLF before a delimiter belongs to the delimiter: the part's own line end stays
+            ]
+        parts.append(b"--" + self.boundary + b"--\r\n")
+        raw = b"".join(parts)
+        return self.signer.signature(raw, list(DKIM_HEADERS)) + raw if self.signer else raw
+
+
 class DigestBatch:
-    """Renders the mails of one run to wire bytes, laying out each distinct content once.
+    """Renders the mails of one run to wire form, laying out each distinct content once.
 
     Many subscribers share one content (the trending list with no topics, or the same topics): their mails differ
     only in the address, the unsubscribe and view links and the Message-ID. The content with stand-ins for these
     is rendered once, kept (the most recent BATCH_SHAPES contents), and each copy substitutes its strings, escaped
-    for HTML where they land in the HTML part, then encodes the parts; a DKIM signature, when configured, is
-    computed per copy over its final bytes. `raw(mail)` is byte-for-byte the mail `message(mail)` describes, up
-    to the MIME boundary and the body encoding (quoted-printable here, whatever the email package picks there).
+    for HTML where they land in the HTML part; its bytes are encoded when the session knows what the server
+    takes, and a DKIM signature, when configured, is computed per copy over its final bytes. A copy is the mail
+    `message(mail)` describes, up to the MIME boundary, header order and the body encoding.
     """
 
     def __init__(self, renderer: MailRenderer) -> None:
         self.renderer = renderer
-        self._layouts: OrderedDict[DigestMail, _Layout] = OrderedDict()
+        self._layouts: OrderedDict[tuple[object, ...], _Layout] = OrderedDict()
         self.laid_out = 0  # contents rendered so far (tests and the benchmark read it)
 
-    def raw(self, mail: DigestMail) -> bytes | None:
-        """The message as sent over SMTP (CRLF line ends; for the envelope, From is settings.mail_from and the
-        recipient mail.subscriber.email), or None when the address is not ASCII: such mail needs SMTPUTF8, which
-        the Mailer's own `send(message)` negotiates."""
+    def wire(self, mail: DigestMail) -> DigestCopy | None:
+        """The subscriber's copy (for the envelope, From is settings.mail_from and the recipient its address), or
+        None when the address is not ASCII: such mail needs SMTPUTF8, which the Mailer's `send(message)`
+        negotiates."""
         address = mail.subscriber.email
         if not address.isascii():
             return None
         layout = self._layout(mail)
-        values = (
-            (_SLOT_EMAIL, address),
-            (_SLOT_UNSUBSCRIBE, mail.unsubscribe_url),
-            (_SLOT_VIEW, mail.view_url),
-        )
+        values = ((_SLOT_EMAIL, address), (_SLOT_UNSUBSCRIBE, mail.unsubscribe_url), (_SLOT_VIEW, mail.view_url))
         text, html = layout.text, layout.html
         for slot, value in values:
+            if layout.boundary in value:
+                return None  # cannot happen with real addresses and links; the email package then takes it
             text = text.replace(slot, value)
             html = html.replace(slot, str(escape(value)))
         to = _plain_header("To", address) if _PLAIN_ADDRESS.fullmatch(address) else _header("To", address)
-        per_subscriber = (
-            to
-            + _plain_header("Message-ID", message_id(mail, self.renderer.domain))
-            + _plain_header("List-Unsubscribe", f"<{mail.unsubscribe_url}>")
-        )
-        boundary = layout.boundary.encode("ascii")
-        raw = b"".join(
+        headers = b"".join(
             (
                 layout.head,
-                per_subscriber,
+                to,
+                _plain_header("Message-ID", message_id(mail, self.renderer.domain)),
+                _plain_header("List-Unsubscribe", f"<{mail.unsubscribe_url}>"),
                 layout.tail,
-                b"--" + boundary + b"\r\n",
-                b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
-                _quoted_printable(text),
-                b"\r\n--" + boundary + b"\r\n",  # the CRLF before a delimiter belongs to the delimiter
-                b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
-                _quoted_printable(html),
-                b"\r\n--" + boundary + b"--\r\n",
             )
         )
-        signer = self.renderer.signer
-        return signer.signature(raw, list(DKIM_HEADERS)) + raw if signer else raw
+        return DigestCopy(address, headers, text, html, layout.boundary.encode("ascii"), self.renderer.signer)
 
     def _layout(self, mail: DigestMail) -> _Layout:
-        # The key is the mail with its per-subscriber parts replaced: everything else that is rendered is in it.
-        shape = replace(
-            mail,
-            subscriber=_SLOT_SUBSCRIBER,
-            unsubscribe_url=_SLOT_UNSUBSCRIBE,
-            view_url=_SLOT_VIEW,
-        )
-        layout = self._layouts.get(shape)
+        key = _content_key(mail)
+        layout = self._layouts.get(key)
         if layout is not None:
-            self._layouts.move_to_end(shape)
+            self._layouts.move_to_end(key)
             return layout
-        # Message-ID carries the subscriber id, so `shape` never reaches a Message-ID; only its content is used.
+        shape = replace(mail, subscriber=_SLOT_SUBSCRIBER, unsubscribe_url=_SLOT_UNSUBSCRIBE, view_url=_SLOT_VIEW)
         renderer = self.renderer
+        text, html = renderer.text(shape), renderer.html(shape)
         boundary = f"=_dp_{secrets.token_hex(12)}"
+        while boundary in text or boundary in html:  # 8bit parts are not encoded: the boundary must not occur
+            boundary = f"=_dp_{secrets.token_hex(12)}"
         layout = _Layout(
             head=b"".join(_header(name, value) for name, value in renderer._shared_headers(shape)),
             tail=_header("MIME-Version", "1.0")
             + _header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
             + b"\r\n",
-            text=renderer.text(shape),
-            html=renderer.html(shape),
+            text=text,
+            html=html,
             boundary=boundary,
         )
-        self._layouts[shape] = layout
+        self._layouts[key] = layout
         self.laid_out += 1
         if len(self._layouts) > BATCH_SHAPES:
             self._layouts.popitem(last=False)
         return layout
+
+
+def _content_key(mail: DigestMail) -> tuple[object, ...]:
+    """What tells one content from another within a run: the digest, and each paper with its upvote count (and
+    for picks the reason). Cheaper than hashing the whole mail (every field of every paper) for each copy; the
+    papers' own text does not change within a run, which renders them from one lookup per digest."""
+    digest = mail.digest
+    return (
+        digest.id,
+        digest.frequency,
+        digest.period,
+        digest.cutoff,
+        mail.manage_url,
+        tuple((v.paper.arxiv_id, v.upvotes) for v in mail.trending),
+        tuple((v.paper.arxiv_id, v.upvotes, p.why) for v, p in mail.picks),
+    )
 
 
 def period_label(mail: DigestMail) -> str:

@@ -209,21 +209,33 @@ class DigestRenderer(Protocol):
         ...
 
 
-class DigestBatch(Protocol):
-    """Writes the mails of one delivery run (one thread) straight to wire bytes."""
+class WireMail(Protocol):
+    """One mail ready for SMTP: its envelope recipient and its bytes."""
 
-    def raw(self, mail: DigestMail) -> bytes | None:
-        """The mail `message(mail)` describes, as sent over SMTP (CRLF line ends), or None when it needs the
-        Mailer's `send(message)` (an address that is not ASCII needs SMTPUTF8)."""
+    @property
+    def recipient(self) -> str: ...
+
+    def data(self, eight_bit: bool) -> bytes:
+        """The message in wire form (CRLF line ends, ASCII headers); `eight_bit`: the server announced 8BITMIME,
+        so text parts may go unencoded."""
+        ...
+
+
+class DigestBatch(Protocol):
+    """Writes the mails of one delivery run (one thread) in wire form."""
+
+    def wire(self, mail: DigestMail) -> WireMail | None:
+        """The mail `message(mail)` describes, ready for SMTP, or None when it needs the Mailer's
+        `send(message)` (an address that is not ASCII needs SMTPUTF8)."""
         ...
 
 
 @runtime_checkable
-class RawMailer(Protocol):
-    """A Mailer (a batch session) that also sends messages already in wire form."""
+class WireMailer(Protocol):
+    """A Mailer (a batch session) that also sends mails already in wire form."""
 
-    def send_raw(self, recipient: str, data: bytes) -> None:
-        """Send `data` to `recipient` from the configured From address; raises as `send` does."""
+    def send_wire(self, mail: WireMail) -> None:
+        """Send `mail` to its recipient from the configured From address; raises as `send` does."""
         ...
 
 

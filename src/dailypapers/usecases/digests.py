@@ -74,8 +74,8 @@ from dailypapers.ports.digests import (
     DigestStore,
     MailSessions,
     PaperVectors,
-    RawMailer,
     Subscriber,
+    WireMailer,
 )
 from dailypapers.ranking import TrendingParams
 from dailypapers.settings import Settings
@@ -693,10 +693,10 @@ class _Sender:
         """Render before the throttle's wait; returns the send. Wire bytes for a session that takes them, an
         EmailMessage for any other Mailer (and for addresses that need SMTPUTF8)."""
         mailer = self.mailer
-        if isinstance(mailer, RawMailer):
-            raw = self.batch.raw(mail)
-            if raw is not None:
-                return lambda: mailer.send_raw(mail.subscriber.email, raw)
+        if isinstance(mailer, WireMailer):
+            wire = self.batch.wire(mail)
+            if wire is not None:
+                return lambda: mailer.send_wire(wire)
         message = self.renderer.message(mail)
         return lambda: mailer.send(message)
 

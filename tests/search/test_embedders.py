@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -13,7 +16,18 @@ import numpy as np
 import pytest
 
 from dailypapers.errors import ConfigError, SourceError, SourceUnavailable
-from dailypapers.search.embedders import HttpEmbedder, OnnxEmbedder, StaticEmbedder, make_embedder
+from dailypapers.search.embedders import (
+    Embedder,
+    HttpEmbedder,
+    OnnxEmbedder,
+    StaticEmbedder,
+    document_text,
+    embed_documents,
+    make_embedder,
+    part_spans,
+    sentence_spans,
+    split_sentences,
+)
 
 
 def test_minilm_onnx_embeds_meaningfully(minilm_dir: Path) -> None:
@@ -149,3 +163,82 @@ def test_http_embedder_errors(fake_server: str) -> None:
 def test_http_embedder_cannot_reach_outside_in_tests() -> None:
     with pytest.raises(SourceUnavailable):
         HttpEmbedder("http://203.0.113.5/v1", "m", timeout=2).embed(["x"])
+
+
+def test_part_spans_point_at_the_title_and_each_sentence_of_the_document_text() -> None:
+    title = " Cells and mice "
+    abstract = "Cells grow fast.A second finding (n = 7).  To test this e.g. Fig. 2 was used."
+    text = document_text(title, abstract)
+    assert [text[start:end] for start, end in part_spans(title, abstract)] == [
+        "Cells and mice",
+        "Cells grow fast.",
+        "A second finding (n = 7).",
+        "To test this e.g. Fig. 2 was used.",
+    ]
+    assert [abstract[s:e] for s, e in sentence_spans(abstract)] == split_sentences(abstract)
+    assert part_spans("", "One sentence only here.") == [(0, 23)]
+
+
+class _Plain:
+    """An embedder without a document fast path: embed_documents falls back to one text per part."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed(texts)
+
+
+DOCUMENTS = [
+    ("Transformers for protein folding", "We fold proteins with attention. Accuracy rises sharply on CASP targets."),
+    ("", "An abstract without a title. It has two sentences."),
+    ("Graph networks", "Message passing over molecules predicts their energy well."),
+]
+
+
+def test_static_documents_are_tokenized_once_with_the_same_vectors(tmp_path: Path) -> None:
+    path = Path(__file__).resolve().parents[2] / "data" / "models" / "minilm-static"
+    if not (path / "model.json").exists():
+        pytest.skip("static model not built (python tools/distill_static.py)")
+    embedder = StaticEmbedder(path)
+    docs, parts = embed_documents(embedder, DOCUMENTS, parts=True)
+    plain_docs, plain_parts = embed_documents(_Plain(embedder), DOCUMENTS, parts=True)
+    assert plain_parts is not None
+    assert parts is not None
+    assert np.allclose(docs, plain_docs, atol=1e-5)
+    assert [len(p) for p in parts] == [len(p) for p in plain_parts] == [3, 2, 2]
+    for fast, plain in zip(parts, plain_parts, strict=True):
+        assert np.allclose(fast, plain, atol=1e-5)
+    alone, none = embed_documents(embedder, DOCUMENTS, parts=False)
+    assert none is None
+    assert np.allclose(alone, docs, atol=1e-5)
+
+
+def test_minilm_late_chunking_makes_part_vectors_in_the_same_pass(minilm_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnx", reason="adding the token output needs `onnx` (build-time only)")
+    model = tmp_path / "minilm"
+    shutil.copytree(minilm_dir, model)
+    tool = Path(__file__).resolve().parents[2] / "tools" / "build_minilm_onnx.py"
+    subprocess.run([sys.executable, str(tool), "--add-token-output", str(model)], check=True, capture_output=True)
+    late = OnnxEmbedder(model)
+    assert late.token_output
+    long_abstract = " ".join(f"Sentence number {n} talks about topic {n} at some length here." for n in range(20))
+    documents = [*DOCUMENTS, ("A long one", long_abstract)]  # past the 256-token window: tail parts alone
+    docs, parts = embed_documents(late, documents, parts=True)
+    assert parts is not None
+    assert np.allclose(docs, late.embed([document_text(t, a) for t, a in documents]), atol=1e-5)
+    assert [len(p) for p in parts] == [3, 2, 2, 21]
+    for (title, abstract), vectors in zip(DOCUMENTS, parts[:3], strict=True):
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+        alone = late.embed([title] * bool(title) + split_sentences(abstract))
+        # An in-context part vector stays nearest to the same part embedded alone among the paper's parts.
+        similarity = vectors @ alone.T
+        assert (np.diag(similarity) > 0.5).all()
+        assert (similarity.argmax(axis=1) == np.arange(len(alone))).all()
+    late.token_output = False  # a model built before late chunking: each part is embedded alone
+    _, separate = embed_documents(late, DOCUMENTS, parts=True)
+    assert separate is not None
+    title, abstract = DOCUMENTS[0]
+    alone = late.embed([title, *split_sentences(abstract)])
+    # int8 activations are quantized per batch, so the same text in another batch differs slightly.
+    assert ((separate[0] * alone).sum(axis=1) > 0.98).all()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 import numpy as np
@@ -21,6 +21,7 @@ import numpy.typing as npt
 from dailypapers.errors import ConfigError, SourceError, SourceUnavailable
 
 Vectors = npt.NDArray[np.float32]
+_BatchSink = Callable[[list[int], list[Any], npt.NDArray[np.float32]], None]  # rows, encodings, token vectors
 
 # Names a user may configure for the bundled models, and the directory name their build step writes.
 TRANSFORMER_MODELS = {
@@ -49,6 +50,36 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> Vectors: ...
 
 
+@runtime_checkable
+class DocumentEmbedder(Protocol):
+    """An embedder with a faster way to embed whole papers and their parts than embedding each text alone."""
+
+    def embed_documents(self, documents: Sequence[tuple[str, str]]) -> tuple[Vectors, list[Vectors]]: ...
+
+
+def embed_documents(
+    embedder: Embedder, documents: Sequence[tuple[str, str]], *, parts: bool
+) -> tuple[Vectors, list[Vectors] | None]:
+    """Each (title, abstract)'s vector and, with `parts`, one vector per part (its title, then each sentence)."""
+    if not parts:
+        return embedder.embed([document_text(title, abstract) for title, abstract in documents]), None
+    if isinstance(embedder, DocumentEmbedder):
+        return embedder.embed_documents(documents)
+    return _embed_separately(embedder, documents)
+
+
+def _embed_separately(embedder: Embedder, documents: Sequence[tuple[str, str]]) -> tuple[Vectors, list[Vectors]]:
+    """Each paper's text and each of its parts embedded as separate texts, in one call."""
+    texts = [document_text(title, abstract) for title, abstract in documents]
+    pieces = [[title] * bool(title.strip()) + split_sentences(abstract) for title, abstract in documents]
+    embedded = embedder.embed(texts + [piece for group in pieces for piece in group])
+    out, at = [], len(texts)
+    for group in pieces:
+        out.append(embedded[at : at + len(group)])
+        at += len(group)
+    return embedded[: len(texts)], out
+
+
 def document_text(title: str, abstract: str) -> str:
     """What is embedded for a paper (BEIR's convention: title, then text)."""
     return f"{title}. {abstract}" if title else abstract
@@ -61,18 +92,41 @@ MAX_PARTS = 24  # sentences embedded per abstract at most (arXiv abstracts have 
 MIN_PART_CHARS = 20
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of an abstract's sentences, stripped; very short fragments join the previous."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in [*_SENTENCE_END.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[start:end]
+        left = len(piece) - len(piece.lstrip())
+        right = len(piece.rstrip())
+        if right > left:
+            if spans and len(" ".join(piece.split())) < MIN_PART_CHARS:
+                spans[-1] = (spans[-1][0], start + right)
+            else:
+                spans.append((start + left, start + right))
+        if match:
+            start = match.end()
+    return spans[:MAX_PARTS]
+
+
 def split_sentences(text: str) -> list[str]:
     """An abstract's sentences, for per-sentence vectors; very short fragments join the previous sentence."""
-    parts: list[str] = []
-    for piece in _SENTENCE_END.split(text):
-        piece = " ".join(piece.split())
-        if not piece:
-            continue
-        if parts and len(piece) < MIN_PART_CHARS:
-            parts[-1] = f"{parts[-1]} {piece}"
-        else:
-            parts.append(piece)
-    return parts[:MAX_PARTS]
+    return [" ".join(text[start:end].split()) for start, end in sentence_spans(text)]
+
+
+def part_spans(title: str, abstract: str) -> list[tuple[int, int]]:
+    """Character spans of a paper's parts (its title, then each sentence) within document_text(title, abstract)."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    if title:
+        stripped = title.strip()
+        if stripped:
+            left = len(title) - len(title.lstrip())
+            spans.append((left, left + len(stripped)))
+        offset = len(title) + 2  # document_text joins with ". "
+    return spans + [(start + offset, end + offset) for start, end in sentence_spans(abstract)]
 
 
 def normalise(vectors: npt.NDArray[Any]) -> Vectors:
@@ -108,8 +162,13 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle pool threads would spin for each next batch: on 2 cores shared with the web process and the worker
+        # that burns the CPU the other processes need (measured: a loaded machine embedded 2x slower spinning).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self.batch_size = batch_size
+        # Graphs built since late chunking also output each token's contextual vector (see embed_documents).
+        self.token_output = any(o.name == "token_embeddings" for o in self.session.get_outputs())
 
     @property
     def name(self) -> str:
@@ -120,16 +179,50 @@ class OnnxEmbedder:
         return self._dim
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        return self._run(texts)
+
+    def _run(self, texts: Sequence[str], on_batch: _BatchSink | None = None) -> Vectors:
+        """Embed in length-sorted batches; `on_batch` also gets each batch's contextual token vectors."""
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         # Similar lengths together: padding to the longest text in a batch is the main waste.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with_tokens = on_batch is not None and self.token_output
+        outputs = ["sentence_embedding", "token_embeddings"] if with_tokens else ["sentence_embedding"]
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
             encoded = self.tokenizer.encode_batch([texts[i] for i in chunk])
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            out[chunk] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            result = self.session.run(outputs, {"input_ids": ids, "attention_mask": mask})
+            out[chunk] = result[0]
+            if on_batch is not None and with_tokens:
+                on_batch(chunk, encoded, result[1])
         return out
+
+    def embed_documents(self, documents: Sequence[tuple[str, str]]) -> tuple[Vectors, list[Vectors]]:
+        """Late chunking: a part's vector is the mean of the paper's contextual token vectors over the part's
+        tokens, taken from the one pass that embeds the whole paper, so parts cost no extra model call. Parts
+        past the model's 256-token window are embedded alone. Without the graph's token output: each part alone."""
+        if not self.token_output:
+            return _embed_separately(self, documents)
+        texts = [document_text(title, abstract) for title, abstract in documents]
+        found: list[list[Vectors]] = [[] for _ in documents]
+        tail: list[tuple[int, str]] = []  # (paper, part text) for parts the window cut off
+
+        def take(chunk: list[int], encoded: list[Any], tokens: npt.NDArray[np.float32]) -> None:
+            for row, (n, encoding) in enumerate(zip(chunk, encoded, strict=True)):
+                for start, end in part_spans(*documents[n]):
+                    first, last = encoding.char_to_token(start), encoding.char_to_token(end - 1)
+                    if first is not None and last is not None and last >= first:
+                        found[n].append(tokens[row, first : last + 1].mean(axis=0))
+                    else:
+                        tail.append((n, " ".join(texts[n][start:end].split())))
+
+        docs = self._run(texts, take)
+        if tail:
+            for (n, _), vector in zip(tail, self.embed([text for _, text in tail]), strict=True):
+                found[n].append(vector)
+        return docs, [normalise(np.array(f, dtype=np.float32).reshape(-1, self._dim)) for f in found]
 
 
 class StaticEmbedder:
@@ -158,12 +251,36 @@ class StaticEmbedder:
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
-        encoded = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        ids = [e.ids[: self.max_tokens] or [0] for e in encoded]
-        lengths = np.array([len(i) for i in ids])
-        flat = np.concatenate([np.asarray(i, dtype=np.int64) for i in ids])
-        sums = np.add.reduceat(self.vectors[flat], np.concatenate(([0], np.cumsum(lengths)[:-1])), axis=0)
-        return normalise(sums / lengths[:, None])
+        encoded = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+        # One small gather-and-sum per text beats one big gather + reduceat: the rows stay in cache (3x faster).
+        sums = np.empty((len(texts), self._dim), dtype=np.float32)
+        for n, e in enumerate(encoded):
+            ids = e.ids[: self.max_tokens]
+            sums[n] = self.vectors[ids].mean(axis=0) if ids else self.vectors[0]
+        return normalise(sums)
+
+    def embed_documents(self, documents: Sequence[tuple[str, str]]) -> tuple[Vectors, list[Vectors]]:
+        """Tokenizes each paper once: its parts' vectors are means over token ranges of the same encoding (a
+        static model gives a sentence the same vector alone or in context), so parts cost no extra tokenizing."""
+        texts = [document_text(title, abstract) for title, abstract in documents]
+        docs = np.empty((len(texts), self._dim), dtype=np.float32)
+        sums: list[Vectors] = []  # every part's token sum, normalised together at the end
+        counts: list[int] = []
+        for n, ((title, abstract), encoding) in enumerate(
+            zip(documents, self.tokenizer.encode_batch(texts, add_special_tokens=False), strict=True)
+        ):
+            rows = self.vectors[encoding.ids]
+            docs[n] = rows[: self.max_tokens].sum(axis=0) if len(rows) else self.vectors[0]
+            count = 0
+            for start, end in part_spans(title, abstract):
+                first, last = encoding.char_to_token(start), encoding.char_to_token(end - 1)
+                if first is not None and last is not None and last >= first:
+                    sums.append(rows[first : last + 1].sum(axis=0))
+                    count += 1
+            counts.append(count)
+        flat = normalise(np.array(sums, dtype=np.float32).reshape(-1, self._dim))
+        bounds = np.cumsum([0, *counts])
+        return normalise(docs), [flat[bounds[n] : bounds[n + 1]] for n in range(len(counts))]
 
 
 class HttpEmbedder:

@@ -19,7 +19,7 @@ from typing import Literal
 from dailypapers.errors import InvalidInput, PaperNotFound
 from dailypapers.models import Paper
 from dailypapers.ports import ProgressSink, Store
-from dailypapers.search.embedders import Embedder, Vectors, document_text, split_sentences
+from dailypapers.search.embedders import Embedder, Vectors, document_text, embed_documents
 from dailypapers.search.fusion import FusionConfig, fuse
 from dailypapers.search.keyword import KeywordConfig, KeywordIndex
 from dailypapers.search.query import ParsedQuery, SearchFilters, parse_query
@@ -188,16 +188,8 @@ class SearchService:
     def _embed(self, papers: Sequence[Paper]) -> tuple[Vectors, list[Vectors] | None]:
         """Each paper's vector and, with part vectors on, one vector per part (its title and each sentence)."""
         assert self.embedder is not None
-        texts = [document_text(p.title, p.abstract) for p in papers]
-        if self.fusion.part_weight <= 0:
-            return self.embedder.embed(texts), None
-        pieces = [[p.title] * bool(p.title.strip()) + split_sentences(p.abstract) for p in papers]
-        embedded = self.embedder.embed(texts + [piece for group in pieces for piece in group])
-        parts, at = [], len(papers)
-        for group in pieces:
-            parts.append(embedded[at : at + len(group)])
-            at += len(group)
-        return embedded[: len(papers)], parts
+        documents = [(p.title, p.abstract) for p in papers]
+        return embed_documents(self.embedder, documents, parts=self.fusion.part_weight > 0)
 
     def embed_pending(self, *, batch: int = 256) -> EmbedReport:
         """Embed the papers queued by index_ids (the worker calls this); saves the vectors."""

@@ -210,3 +210,15 @@ def test_save_a_search_from_the_search_page_and_read_its_feed(client: TestClient
     assert search_id
     assert client.post(f"/settings/searches/{search_id.group(1)}/delete", data={"csrf_token": token}).status_code == 303
     assert "You have no saved searches" in client.get("/settings/searches").text
+
+
+def test_saving_from_the_page_makes_it_a_like(client: TestClient, feed: Hub) -> None:
+    onboarded(client, feed)
+    html = client.get("/for-you").text
+    assert 'action="/papers/2608.50001/save"' in html
+    saved = client.post("/papers/2608.50001/save", data={"csrf_token": csrf_token(client), "save": "1"})
+    assert saved.status_code == 303
+    html = client.get("/for-you").text
+    assert "2608.50001" not in card_ids(html)
+    assert card_ids(html)[0] == "2608.50002"
+    assert "Similar to “Graph transformers at scale”, which you saved" in html

@@ -53,6 +53,7 @@ def for_you_page(request: Request, hub: HubDep, user: RequireUser) -> Response:
         "days": FOR_YOU_DAYS,
         "weight_percent": round(prefs.trending_weight * 100),
         "upvoted_ids": hub.upvoted_ids(user, ids),
+        "saved_ids": set(),  # for_you never lists saved papers: no query per card
         "feed_url": f"/feeds/for-you/{hub.for_you_feed_key(user)}.atom",
         "has_rules": not hub.personal_rules(user.id).is_empty,
     }
@@ -81,8 +82,8 @@ def onboarding_page(request: Request, hub: HubDep, user: RequireUser) -> Respons
 def finish_onboarding(
     hub: HubDep,
     user: RequireUser,
-    category: FormList = [],
-    paper: FormList = [],  # noqa: B006 - FastAPI copies
+    category: FormList = [],  # noqa: B006 - FastAPI copies defaults per request
+    paper: FormList = [],  # noqa: B006 - FastAPI copies defaults per request
 ) -> Response:
     """Follow the ticked categories, save the ticked papers; with nothing ticked it is "skip"."""
     hub.finish_onboarding(user, [c[:64] for c in category], [p[:64] for p in paper])

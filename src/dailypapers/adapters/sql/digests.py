@@ -265,12 +265,13 @@ class SqlDigestStore(SqlBase):
             if row is not None:
                 return _digest(row), False
             # Two workers may build the same digest at once (PostgreSQL): the first insert wins, both get it.
+            # RETURNING, not rowcount: psycopg reports -1 for this INSERT.
             created = conn.execute(
-                _insert_ignore(conn, digests).values(
-                    frequency=frequency, period=period, cutoff=cutoff, paper_ids=list(paper_ids), created_at=now
-                )
-            )
-            return _digest(conn.execute(sa.select(digests).where(where)).one()), bool(created.rowcount)
+                _insert_ignore(conn, digests)
+                .values(frequency=frequency, period=period, cutoff=cutoff, paper_ids=list(paper_ids), created_at=now)
+                .returning(digests.c.id)
+            ).first()
+            return _digest(conn.execute(sa.select(digests).where(where)).one()), created is not None
 
     @storage_errors
     def get_digest(self, digest_id: int) -> Digest | None:

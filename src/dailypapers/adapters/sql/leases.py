@@ -18,8 +18,9 @@ class SqlLeaseStore(SqlBase):
             # FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
             row = conn.execute(sa.select(job_leases).where(job_leases.c.name == name).with_for_update()).first()
             if row is None:
-                inserted = conn.execute(_insert_ignore(conn).values(name=name, holder=holder, expires_at=now + ttl))
-                return bool(inserted.rowcount)
+                # RETURNING, not rowcount: psycopg reports -1 here, which read as "taken" by both of two racers.
+                insert = _insert_ignore(conn).values(name=name, holder=holder, expires_at=now + ttl)
+                return conn.execute(insert.returning(job_leases.c.name)).first() is not None
             expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
             if row.holder != holder and expires > now:
                 return False

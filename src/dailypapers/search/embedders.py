@@ -162,8 +162,8 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        # Idle pool threads would spin for each next batch: on 2 cores shared with the web process and the worker
-        # that burns the CPU the other processes need (measured: a loaded machine embedded 2x slower spinning).
+        # Idle pool threads would spin-wait for the next batch: on 2 cores shared with the web process and the
+        # worker, that burns CPU the other processes need.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self.batch_size = batch_size

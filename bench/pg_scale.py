@@ -15,6 +15,8 @@ Each measurement is sequential requests through the Hub (what a web process does
 and req/s. `keyword_top10_overlap` compares PostgreSQL's bounded keyword candidates with ranking every match.
 """
 
+# ruff: noqa: S608 - SQL text is built from constants and the quoted model name; the vector is a bind parameter
+
 from __future__ import annotations
 
 import argparse
@@ -322,7 +324,7 @@ def measure(hub: Hub, queries: list[str]) -> dict[str, dict[str, float]]:
 def keyword_overlap(search: PgSearch, queries: list[str]) -> float:
     """Mean top-10 overlap of the bounded keyword ranking with ranking every matching paper."""
     bounded = search.keyword
-    exhaustive = dataclasses.replace(bounded, candidates=0)
+    exhaustive = dataclasses.replace(bounded, match_budget=0, candidates=0)
     shares = []
     for text in queries:
         parsed = parse_query(text)
@@ -347,6 +349,24 @@ def start_postgres(pgdata: Path, shared_buffers: str) -> Any:
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
     log(f"postgresql: shared_buffers {server.psql('SHOW shared_buffers;').split()[-3]}")
     return server
+
+
+def vector_plan(search: PgSearch, text: str) -> str:
+    """EXPLAIN of the semantic side's nearest-neighbour query: it must be an index scan on the HNSW index."""
+    assert search.vectors is not None
+    assert search.embedder is not None
+    vectors = search.vectors
+    literal = "[" + ",".join(f"{float(x):.7g}" for x in search.embedder.embed([text])[0]) + "]"
+    distance = f"{vectors.column} <=> CAST(:q AS vector({vectors.dim}))"
+    with search.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                f"EXPLAIN SELECT v.arxiv_id, {distance} AS distance FROM search.vectors AS v "
+                f"WHERE v.model = {vectors.model_sql} ORDER BY {distance} LIMIT 100"
+            ),
+            {"q": literal},
+        )
+        return "\n".join(str(row[0]) for row in rows)
 
 
 def main() -> None:
@@ -391,8 +411,12 @@ def main() -> None:
         hub = make_hub(settings_for(work, backend, args.models_dir, pg_url))
         log(f"measuring {backend}")
         results[backend] = measure(hub, queries)
-        if isinstance(hub.search_engine, PgSearch) and args.overlap_queries:
-            results["keyword_top10_overlap"] = keyword_overlap(hub.search_engine, queries[: args.overlap_queries])
+        if isinstance(hub.search_engine, PgSearch):
+            plan = vector_plan(hub.search_engine, queries[0])
+            results["vector_plan_uses_hnsw"] = hub.search_engine.vectors.index_name in plan  # type: ignore[union-attr]
+            log(f"postgresql vector plan:\n{plan}")
+            if args.overlap_queries:
+                results["keyword_top10_overlap"] = keyword_overlap(hub.search_engine, queries[: args.overlap_queries])
     print(f"\n{args.papers:,} papers, {args.queries} sequential requests each (one client); vectors: {VECTOR_NOTE}")
     print(f"{'':16} {'SQLite p50':>11} {'p95':>8} {'req/s':>7}   {'PostgreSQL p50':>15} {'p95':>8} {'req/s':>7}")
     empty = {"p50_ms": "-", "p95_ms": "-", "req_per_s": "-"}
@@ -404,6 +428,8 @@ def main() -> None:
         )
     if "keyword_top10_overlap" in results:
         print(f"PostgreSQL keyword top-10 overlap with ranking every match: {results['keyword_top10_overlap']}")
+    if "vector_plan_uses_hnsw" in results:
+        print(f"PostgreSQL semantic side uses the HNSW index (EXPLAIN): {results['vector_plan_uses_hnsw']}")
     print(json.dumps({"papers": args.papers, **results}))
     if args.work is None:
         server.cleanup()

@@ -41,8 +41,8 @@ class PgKeywordConfig:
     # of the rarest lexemes whose estimated intersection fits it (AND). Candidates: of those, the `candidates`
     # best by a cheap score (idf * ts_rank of the matching lexemes only) get the full score over every lexeme.
     # 0 for either means no bound (what bench/pg_scale.py compares against).
-    match_budget: int = 20_000
-    candidates: int = 500
+    match_budget: int = 3_000
+    candidates: int = 300
 
     @property
     def weights(self) -> str:
@@ -183,21 +183,25 @@ def ranked_sql(
         function = "ts_rank_cd" if config.method == "ts_rank_cd" else "ts_rank"
         every = sql.param(tsquery_literal(lexemes))
         score = f"{function}(CAST({weights} AS real[]), d.document, CAST({every} AS tsquery), {norm})"
-    page = f"ORDER BY score DESC, d.arxiv_id LIMIT {int(limit)} OFFSET {int(offset)}"
+    # Scores are computed in a subquery so that the window counting every match buffers (id, score) pairs, not
+    # the documents: with the document in its rows the count spilled to disk and cost more than the ranking.
+    # (OFFSET 0 keeps the planner from merging the subquery, which would move the scoring above the window.)
+    page = f"ORDER BY s.score DESC, s.arxiv_id LIMIT {int(limit)} OFFSET {int(offset)}"
     if config.method != "idf" or not config.candidates or set(matching) == set(lexemes):
         text = (
-            f"SELECT d.arxiv_id, ({score}) AS score, count(*) OVER () AS total FROM search.documents AS d "
-            f"WHERE {sql.condition} {page}"
+            f"SELECT s.arxiv_id, s.score, count(*) OVER () AS total FROM (SELECT d.arxiv_id, ({score}) AS score "
+            f"FROM search.documents AS d WHERE {sql.condition} OFFSET 0) AS s {page}"
         )
         return text, sql.params
     # Two steps: a cheap score on every matching paper (only the matching lexemes, often one), the full score on
-    # the best `candidates` of them. `total` counts every matching paper, as the one-step query does.
+    # the best `candidates` of them, read again by key. `total` counts every matching paper.
     cheap = idf_score(matching)
     text = (
-        f"WITH matched AS MATERIALIZED (SELECT d.arxiv_id, d.document, ({cheap}) AS cheap, count(*) OVER () AS total "
-        f"FROM search.documents AS d WHERE {sql.condition} ORDER BY cheap DESC, d.arxiv_id "
-        f"LIMIT {max(int(config.candidates), int(limit) + int(offset))}) "
-        f"SELECT d.arxiv_id, ({score}) AS score, d.total FROM matched AS d {page}"
+        f"WITH matched AS MATERIALIZED (SELECT c.arxiv_id, count(*) OVER () AS total FROM "
+        f"(SELECT d.arxiv_id, ({cheap}) AS cheap FROM search.documents AS d WHERE {sql.condition} OFFSET 0) AS c "
+        f"ORDER BY c.cheap DESC, c.arxiv_id LIMIT {max(int(config.candidates), int(limit) + int(offset))}) "
+        f"SELECT s.arxiv_id, s.score, s.total FROM (SELECT d.arxiv_id, ({score}) AS score, m.total "
+        f"FROM matched AS m JOIN search.documents AS d ON d.arxiv_id = m.arxiv_id) AS s {page}"
     )
     return text, sql.params
 

@@ -9,7 +9,7 @@ filtered by their topics, minus what they were already sent, plus — for subscr
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
@@ -182,10 +182,11 @@ def picks_from_similarity(
     exclude: set[str] | frozenset[str],
     limit: int,
     min_similarity: float = 0.0,
+    saved: Collection[str] = (),
 ) -> list[Pick]:
     """personal_picks from the cosine similarities already computed: `similarity[c, l]` between candidate `c`
     and liked paper `l`. A digest run computes one matrix for the liked papers of many subscribers at once
-    and hands each subscriber its columns."""
+    and hands each subscriber its columns. Liked papers in `saved` were saved, not upvoted; the why says so."""
     if limit <= 0 or not liked or not candidates:
         return []
     best = similarity.argmax(axis=1)  # the first (most recent) liked paper among equals gives the reason
@@ -198,7 +199,8 @@ def picks_from_similarity(
         if paper.arxiv_id in exclude:
             continue
         reason = liked[int(best[i])]
-        picks.append(Pick(paper.arxiv_id, f"Similar to “{_short(reason.title)}”, which you upvoted", score))
+        how = "saved" if reason.arxiv_id in saved else "upvoted"
+        picks.append(Pick(paper.arxiv_id, f"Similar to “{_short(reason.title)}”, which you {how}", score))
     return picks
 
 

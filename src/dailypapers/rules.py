@@ -139,11 +139,12 @@ class PersonalRules:
         return self.followed_author(paper) is not None or self.matched_keyword(paper) is not None
 
     def followed_author(self, paper: Paper) -> str | None:
-        """The label of the first followed author who wrote the paper."""
+        """The first followed author who wrote the paper, spelled as the paper spells it (the member may have
+        typed "grace  HOPPER")."""
         if not self.authors:
             return None
-        keys = {normalise_author(name) for name in paper.authors}
-        return next((label for key, label in self.authors if key in keys), None)
+        on_paper = {normalise_author(name): name for name in paper.authors}
+        return next((on_paper[key] for key, _ in self.authors if key in on_paper), None)
 
     def followed_category(self, paper: Paper) -> str | None:
         return next((c for c in paper.categories if c in self.categories), None)
@@ -168,3 +169,14 @@ class PersonalRules:
 
 def _text(paper: Paper) -> str:
     return f"{paper.title}\n{paper.abstract}"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalSignals:
+    """What one member told us, as the digest planner reads it for many members at once: follows and keyword
+    rules, saved papers (most recent first), "not interested" papers, and whether a saved search alerts."""
+
+    rules: PersonalRules = PersonalRules()
+    saved: tuple[str, ...] = ()
+    disliked: frozenset[str] = frozenset()
+    has_alerts: bool = False

@@ -9,6 +9,7 @@ import pytest
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.errors import Conflict, PaperNotFound
 from dailypapers.models import Paper
+from dailypapers.rules import PersonalRules, PersonalSignals
 
 AT = datetime(2026, 8, 21, 12, 0, tzinfo=UTC)
 
@@ -89,3 +90,30 @@ def test_saved_searches_by_name_and_when_papers_came_in(store: SqlStore) -> None
     added = store.papers_added_at(["2608.00001", "2608.09999"])
     assert set(added) == {"2608.00001"}
     assert added["2608.00001"].tzinfo is not None
+
+
+def test_personal_signals_for_many_members_at_once(store: SqlStore) -> None:
+    ada, bob, cyd = member(store), member(store, "bob@example.org"), member(store, "cyd@example.org")
+    store.upsert_papers([Paper(f"2608.0000{n}", f"P{n}", "A", ("X",), AT) for n in (1, 2, 3)])
+    store.add_follow(ada, "author", "zoe author", "Zoë Author", AT)
+    store.add_follow(ada, "category", "cs.LG", "cs.LG", AT)
+    store.add_keyword_rule(ada, "exclude", "survey", AT)
+    store.set_not_interested(ada, "2608.00003", AT)
+    saved = store.ensure_collection(ada, "saved", "Saved", AT)
+    store.add_items(saved.id, ["2608.00001"], AT)
+    store.add_items(saved.id, ["2608.00002"], AT + timedelta(minutes=1))
+    store.add_saved_search(bob, "graphs", "graph neural", AT)
+
+    signals = store.personal_signals([ada, bob, cyd, ada], limit=10)
+    assert set(signals) == {ada, bob, cyd}
+    assert signals[ada].rules.authors == (("zoe author", "Zoë Author"),)
+    assert signals[ada].rules.categories == ("cs.LG",)
+    assert signals[ada].rules.exclude == ("survey",)
+    assert signals[ada].saved == ("2608.00002", "2608.00001")  # most recently saved first
+    assert signals[ada].disliked == {"2608.00003"}
+    assert not signals[ada].has_alerts
+    assert signals[bob].has_alerts
+    assert signals[bob].rules.is_empty
+    assert signals[cyd] == PersonalSignals(PersonalRules())
+    assert store.personal_signals([ada], limit=1)[ada].saved == ("2608.00002",)
+    assert store.personal_signals([], limit=10) == {}

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from dailypapers.personalize import Preferences
-from dailypapers.rules import Follow, FollowKind, KeywordRule, RuleKind
+from dailypapers.rules import Follow, FollowKind, KeywordRule, PersonalSignals, RuleKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,4 +96,9 @@ class PersonalStore(Protocol):
 
     def papers_added_at(self, arxiv_ids: Sequence[str]) -> dict[str, datetime]:
         """When each listed paper first came into this hub (unknown ids absent): "new" for saved-search alerts."""
+        ...
+
+    def personal_signals(self, user_ids: Sequence[int], limit: int) -> dict[int, PersonalSignals]:
+        """Every listed member's signals in a few queries (the digest plans hundreds of members at a time); at most
+        `limit` saved and "not interested" papers each; members with none get an empty PersonalSignals."""
         ...

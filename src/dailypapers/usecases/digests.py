@@ -30,12 +30,12 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -78,8 +78,12 @@ from dailypapers.ports.digests import (
     WireMailer,
 )
 from dailypapers.ranking import TrendingParams
+from dailypapers.rules import PersonalSignals
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import hash_secret, new_secret, normalize_email
+
+if TYPE_CHECKING:
+    from dailypapers.usecases.personal import SavedSearchMatch
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +93,8 @@ CONFIRM_PATH = "/subscribe/confirm/"
 UNSUBSCRIBE_PATH = "/unsubscribe/"
 MANAGE_PATH = "/subscribe"
 SNAPSHOT_SIZE = 200  # ranked papers frozen per digest: the trending section and the candidates for personal picks
-LIKED_LIMIT = 200  # most recent upvotes a subscriber's picks are compared with
+LIKED_LIMIT = 200  # most recent likes (upvotes, saves) a subscriber's picks are compared with
+NO_SIGNALS = PersonalSignals()
 PLAN_BATCH = 500
 SEND_BATCH = 200
 LEASE_NAME = "digest-sender"
@@ -206,6 +211,8 @@ class DigestsMixin:
     rate_limiter: RateLimiter
     digest_renderer: DigestRenderer | None = None
     paper_vectors: PaperVectors | None = None
+    # Provided by PersonalMixin (saved-search alerts go into the "picked for you" section).
+    saved_search_matches: Callable[..., list[SavedSearchMatch]]
 
     @property
     def _digests(self) -> DigestStore:
@@ -366,7 +373,10 @@ class DigestsMixin:
         """Write a pending ledger row with the chosen papers for every subscriber due this digest (resumable:
         subscribers already planned are skipped); subscribers with nothing new get no row and no mail."""
         report = PlanReport()
-        planner = _Planner(self, digest.paper_ids)
+        # Saved-search alerts look back over the period (and a little more: weekday digests skip weekends);
+        # papers already mailed to a subscriber are never repeated, so the overlap costs nothing.
+        lookback = timedelta(days=8 if digest.frequency == "weekly" else 4)
+        planner = _Planner(self, digest.paper_ids, alerts_since=digest.cutoff - lookback)
         after = 0
         while batch := self._digests.subscribers_to_plan(
             digest.id, digest.frequency, digest.cutoff, after_id=after, limit=PLAN_BATCH
@@ -524,10 +534,12 @@ def mail_session(mailer: Mailer) -> AbstractContextManager[Mailer]:
 
 @dataclass(frozen=True, slots=True)
 class _Liked:
-    """The recent upvotes of a batch's accounts, with one similarity matrix for all of them: column `row[id]` of
-    `similarity` holds the cosine of each candidate to liked paper `id` (papers without a vector have none)."""
+    """The recent likes (upvotes and saved papers) of a batch's accounts, with one similarity matrix for all of
+    them: column `row[id]` of `similarity` holds the cosine of each candidate to liked paper `id` (papers without
+    a vector have none)."""
 
-    upvotes: dict[int, list[str]] = field(default_factory=dict)
+    likes: dict[int, list[str]] = field(default_factory=dict)
+    saved_only: dict[int, set[str]] = field(default_factory=dict)  # liked by saving, not upvoting: the why says so
     papers: tuple[Paper, ...] = ()
     row: dict[str, int] = field(default_factory=dict)
     similarity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
@@ -537,8 +549,9 @@ class _Planner:
     """Chooses each subscriber's papers from one ranking: loads the ranking's papers and vectors once, and the
     liked papers of each batch of subscribers once (one query, one vector lookup, one matrix product)."""
 
-    def __init__(self, hub: DigestsMixin, paper_ids: Sequence[str]) -> None:
+    def __init__(self, hub: DigestsMixin, paper_ids: Sequence[str], alerts_since: datetime | None = None) -> None:
         self.hub = hub
+        self.alerts_since = alerts_since
         found = hub.store.get_papers(list(paper_ids))
         self.snapshot: list[Paper] = [found[i] for i in paper_ids if i in found]
         self.papers_limit = hub.settings.digest_papers
@@ -551,51 +564,98 @@ class _Planner:
 
     def plan(self, batch: Sequence[Subscriber]) -> list[tuple[int, Selection]]:
         sent = self.hub._digests.sent_paper_ids([s.id for s in batch])
-        liked = self.liked([s.user_id for s in batch if s.user_id is not None])
+        user_ids = [s.user_id for s in batch if s.user_id is not None]
+        signals = self.hub.store.personal_signals(user_ids, LIKED_LIMIT) if user_ids else {}
+        liked = self.liked(user_ids, signals)
         planned = []
         for subscriber in batch:
-            selection = self.select(subscriber, sent.get(subscriber.id, set()), liked)
+            personal = signals.get(subscriber.user_id, NO_SIGNALS) if subscriber.user_id is not None else NO_SIGNALS
+            selection = self.select(subscriber, sent.get(subscriber.id, set()), liked, personal)
             if not selection.is_empty:
                 planned.append((subscriber.id, selection))
         return planned
 
-    def liked(self, user_ids: Sequence[int]) -> _Liked:
+    def liked(self, user_ids: Sequence[int], signals: Mapping[int, PersonalSignals]) -> _Liked:
         vectors = self.hub.paper_vectors
         if not user_ids or not self.candidates or vectors is None:
             return _Liked()
         upvotes = self.hub._digests.recent_upvotes(user_ids, LIKED_LIMIT)
-        ids = list(dict.fromkeys(i for liked in upvotes.values() for i in liked))
+        likes, saved_only = {}, {}
+        for user_id, upvoted in upvotes.items():
+            personal = signals.get(user_id, NO_SIGNALS)
+            both = dict.fromkeys([*upvoted, *personal.saved])
+            likes[user_id] = [i for i in both if i not in personal.disliked]
+            saved_only[user_id] = set(personal.saved) - set(upvoted)
+        ids = list(dict.fromkeys(i for liked in likes.values() for i in liked))
         found = self.hub.store.get_papers(ids)
         stored = [found[i] for i in ids if i in found]
         papers, matrix = unit_vectors(stored, vectors.paper_vectors([p.arxiv_id for p in stored]))
         if not papers:
-            return _Liked(upvotes)
+            return _Liked(likes, saved_only)
         row = {p.arxiv_id: n for n, p in enumerate(papers)}
-        return _Liked(upvotes, papers, row, self.matrix @ matrix.T)
+        return _Liked(likes, saved_only, papers, row, self.matrix @ matrix.T)
 
-    def select(self, subscriber: Subscriber, already_sent: set[str], liked: _Liked) -> Selection:
-        trending = select_trending(self.snapshot, subscriber.topics, already_sent, self.papers_limit)
-        return Selection(tuple(trending), tuple(self.picks(subscriber, trending, already_sent, liked)))
+    def select(
+        self, subscriber: Subscriber, already_sent: set[str], liked: _Liked, personal: PersonalSignals = NO_SIGNALS
+    ) -> Selection:
+        unwanted = already_sent | personal.disliked
+        snapshot = self.snapshot
+        if not personal.rules.is_empty:  # keyword rules filter the trending list as they filter the for-you page
+            snapshot = [p for p in snapshot if personal.rules.allows(p)]
+        trending = select_trending(snapshot, subscriber.topics, unwanted, self.papers_limit)
+        taken = set(trending) | unwanted
+        picks = self.explicit_picks(subscriber, personal, taken)
+        taken.update(p.arxiv_id for p in picks)
+        if len(picks) < self.picks_limit:
+            picks += self.picks(subscriber, taken, liked, personal, self.picks_limit - len(picks))
+        return Selection(tuple(trending), tuple(picks[: self.picks_limit]))
 
-    def picks(self, subscriber: Subscriber, trending: list[str], already_sent: set[str], liked: _Liked) -> list[Pick]:
-        """ "Picked for you": candidates nearest to the papers the account upvoted, newest upvotes first."""
+    def explicit_picks(self, subscriber: Subscriber, personal: PersonalSignals, taken: set[str]) -> list[Pick]:
+        """What the member asked for by name comes first: new matches of their alerting saved searches, then this
+        period's papers by authors / in categories they follow or matching their include keywords."""
+        if subscriber.user_id is None or self.picks_limit <= 0:
+            return []
+        picks: list[Pick] = []
+        chosen = set(taken)
+        if personal.has_alerts:
+            for match in self.hub.saved_search_matches(subscriber.user_id, self.alerts_since, self.picks_limit):
+                paper = match.view.paper
+                if paper.arxiv_id not in chosen and subscriber.topics.matches(paper):
+                    picks.append(Pick(paper.arxiv_id, f"Matches your saved search “{match.search.name}”"))
+                    chosen.add(paper.arxiv_id)
+        for paper in self.snapshot:
+            if len(picks) >= self.picks_limit:
+                break
+            reason = personal.rules.reason(paper) if not personal.rules.is_empty else None
+            if reason and paper.arxiv_id not in chosen and personal.rules.allows(paper):
+                picks.append(Pick(paper.arxiv_id, reason))
+                chosen.add(paper.arxiv_id)
+        return picks[: self.picks_limit]
+
+    def picks(
+        self, subscriber: Subscriber, taken: set[str], liked: _Liked, personal: PersonalSignals, limit: int
+    ) -> list[Pick]:
+        """ "Picked for you": candidates nearest to the papers the account upvoted or saved, newest first."""
         if subscriber.user_id is None:
             return []
-        liked_ids = liked.upvotes.get(subscriber.user_id, [])
+        liked_ids = liked.likes.get(subscriber.user_id, [])
         columns = [liked.row[i] for i in liked_ids if i in liked.row]
         if not columns:
             return []
-        exclude = set(trending) | already_sent | set(liked_ids)
+        exclude = taken | set(liked_ids)
         if subscriber.topics.exclude:
             unwanted = Topics(exclude=subscriber.topics.exclude)
             exclude.update(p.arxiv_id for p in self.candidates if not unwanted.matches(p))
+        if not personal.rules.is_empty:
+            exclude.update(p.arxiv_id for p in self.candidates if not personal.rules.allows(p))
         return picks_from_similarity(
             self.candidates,
             liked.similarity[:, columns],
             [liked.papers[c] for c in columns],
             exclude,
-            self.picks_limit,
+            limit,
             PICK_MIN_SIMILARITY,
+            saved=liked.saved_only.get(subscriber.user_id, set()),
         )
 
 

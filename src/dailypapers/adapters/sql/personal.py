@@ -12,6 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from dailypapers.adapters.sql.base import SqlBase, chunks, storage_errors
 from dailypapers.adapters.sql.rows import utc
 from dailypapers.adapters.sql.schema import (
+    collection_items,
+    collections,
     follows,
     keyword_rules,
     paper_feedback,
@@ -22,9 +24,10 @@ from dailypapers.adapters.sql.schema import (
 from dailypapers.errors import Conflict, PaperNotFound
 from dailypapers.personalize import DEFAULT_TRENDING_WEIGHT, Preferences
 from dailypapers.ports.personal import SavedSearch
-from dailypapers.rules import Follow, FollowKind, KeywordRule, RuleKind
+from dailypapers.rules import Follow, FollowKind, KeywordRule, PersonalRules, PersonalSignals, RuleKind
 
 NOT_INTERESTED = "not_interested"
+USER_CHUNK = 500  # members per IN (…) list, well under every driver's parameter limit
 
 
 def _insert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -208,6 +211,62 @@ class SqlPersonalStore(SqlBase):
                 select = sa.select(papers.c.arxiv_id, papers.c.created_at).where(papers.c.arxiv_id.in_(chunk))
                 found.update((r.arxiv_id, _utc(r.created_at)) for r in conn.execute(select))
         return found
+
+    # -- many members at once (the digest planner) --------------------------------------------------------
+
+    @storage_errors
+    def personal_signals(self, user_ids: Sequence[int], limit: int) -> dict[int, PersonalSignals]:
+        ids = list(dict.fromkeys(user_ids))
+        found_follows: dict[int, list[Follow]] = {i: [] for i in ids}
+        found_rules: dict[int, list[KeywordRule]] = {i: [] for i in ids}
+        saved: dict[int, list[str]] = {i: [] for i in ids}
+        disliked: dict[int, list[str]] = {i: [] for i in ids}
+        alerting: set[int] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), USER_CHUNK):
+                chunk = ids[start : start + USER_CHUNK]
+                for r in conn.execute(
+                    sa.select(follows).where(follows.c.user_id.in_(chunk)).order_by(follows.c.created_at, follows.c.id)
+                ):
+                    found_follows[r.user_id].append(
+                        Follow(cast(FollowKind, r.kind), r.value, r.label, _utc(r.created_at), r.id)
+                    )
+                for r in conn.execute(
+                    sa.select(keyword_rules)
+                    .where(keyword_rules.c.user_id.in_(chunk))
+                    .order_by(keyword_rules.c.created_at, keyword_rules.c.id)
+                ):
+                    found_rules[r.user_id].append(
+                        KeywordRule(cast(RuleKind, r.kind), r.phrase, _utc(r.created_at), r.id)
+                    )
+                items = (
+                    sa.select(collections.c.user_id, collection_items.c.arxiv_id)
+                    .join(collections, collections.c.id == collection_items.c.collection_id)
+                    .where(collections.c.user_id.in_(chunk))
+                    .order_by(collection_items.c.added_at.desc(), collection_items.c.arxiv_id)
+                )
+                for user_id, arxiv_id in conn.execute(items):
+                    saved[user_id].append(arxiv_id)
+                feedback = (
+                    sa.select(paper_feedback.c.user_id, paper_feedback.c.arxiv_id)
+                    .where(paper_feedback.c.user_id.in_(chunk), paper_feedback.c.kind == NOT_INTERESTED)
+                    .order_by(paper_feedback.c.created_at.desc(), paper_feedback.c.arxiv_id)
+                )
+                for user_id, arxiv_id in conn.execute(feedback):
+                    disliked[user_id].append(arxiv_id)
+                alerts = sa.select(saved_searches.c.user_id).where(
+                    saved_searches.c.user_id.in_(chunk), saved_searches.c.alert
+                )
+                alerting.update(conn.scalars(alerts.distinct()))
+        return {
+            i: PersonalSignals(
+                PersonalRules.of(found_follows[i], found_rules[i]),
+                tuple(list(dict.fromkeys(saved[i]))[:limit]),
+                frozenset(disliked[i][:limit]),
+                i in alerting,
+            )
+            for i in ids
+        }
 
 
 def _saved_search(row: sa.Row[Any]) -> SavedSearch:

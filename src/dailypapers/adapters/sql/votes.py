@@ -202,7 +202,9 @@ class SqlVoteStore(SqlBase):
     def submit_entry(self, entry: FeedEntry) -> tuple[FeedEntry, bool]:
         with self._write() as conn:
             insert = _insert(conn, feed_entries).values(entry_values(entry))
-            created = conn.execute(insert.on_conflict_do_nothing(index_elements=["arxiv_id"])).rowcount == 1
+            # RETURNING, not rowcount: psycopg can report -1 for an INSERT … ON CONFLICT DO NOTHING.
+            ignored = insert.on_conflict_do_nothing(index_elements=["arxiv_id"])
+            created = conn.execute(ignored.returning(feed_entries.c.arxiv_id)).first() is not None
             row = conn.execute(sa.select(feed_entries).where(feed_entries.c.arxiv_id == entry.arxiv_id)).one()
         return entry_from_row(row), created
 

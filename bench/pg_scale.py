@@ -366,7 +366,7 @@ def vector_plan(search: PgSearch, text: str) -> str:
             ),
             {"q": literal},
         )
-        return "\n".join(str(row[0]) for row in rows)
+        return "\n".join(str(row[0])[:160] for row in rows)  # the query vector itself is cut off
 
 
 def main() -> None:

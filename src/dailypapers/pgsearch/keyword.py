@@ -19,6 +19,7 @@ from typing import Any
 from dailypapers.search.query import ParsedQuery, SearchFilters
 
 CONFIG = "'english'::regconfig"
+SCAN_CAP_FACTOR = 2  # at most this many times match_budget rows are read, whatever the query
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # private-use sentinels: escaped text never contains them
 
 
@@ -185,12 +186,15 @@ def ranked_sql(
         score = f"{function}(CAST({weights} AS real[]), d.document, CAST({every} AS tsquery), {norm})"
     # Scores are computed in a subquery so that the window counting every match buffers (id, score) pairs, not
     # the documents: with the document in its rows the count spilled to disk and cost more than the ranking.
-    # (OFFSET 0 keeps the planner from merging the subquery, which would move the scoring above the window.)
+    # (LIMIT / OFFSET 0 keeps the planner from merging the subquery, which would move the scoring above the window.)
+    # A hard cap for queries of common words only, whose intersection can still be huge: beyond it, matches are
+    # taken in storage order (all of them contain every matching lexeme), and `total` is the cap.
+    cap = f"LIMIT {SCAN_CAP_FACTOR * int(config.match_budget)}" if config.match_budget else "OFFSET 0"
     page = f"ORDER BY s.score DESC, s.arxiv_id LIMIT {int(limit)} OFFSET {int(offset)}"
     if config.method != "idf" or not config.candidates or set(matching) == set(lexemes):
         text = (
             f"SELECT s.arxiv_id, s.score, count(*) OVER () AS total FROM (SELECT d.arxiv_id, ({score}) AS score "
-            f"FROM search.documents AS d WHERE {sql.condition} OFFSET 0) AS s {page}"
+            f"FROM search.documents AS d WHERE {sql.condition} {cap}) AS s {page}"
         )
         return text, sql.params
     # Two steps: a cheap score on every matching paper (only the matching lexemes, often one), the full score on
@@ -198,7 +202,7 @@ def ranked_sql(
     cheap = idf_score(matching)
     text = (
         f"WITH matched AS MATERIALIZED (SELECT c.arxiv_id, count(*) OVER () AS total FROM "
-        f"(SELECT d.arxiv_id, ({cheap}) AS cheap FROM search.documents AS d WHERE {sql.condition} OFFSET 0) AS c "
+        f"(SELECT d.arxiv_id, ({cheap}) AS cheap FROM search.documents AS d WHERE {sql.condition} {cap}) AS c "
         f"ORDER BY c.cheap DESC, c.arxiv_id LIMIT {max(int(config.candidates), int(limit) + int(offset))}) "
         f"SELECT s.arxiv_id, s.score, s.total FROM (SELECT d.arxiv_id, ({score}) AS score, m.total "
         f"FROM matched AS m JOIN search.documents AS d ON d.arxiv_id = m.arxiv_id) AS s {page}"

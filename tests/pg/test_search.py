@@ -229,3 +229,8 @@ def test_bounded_keyword_sql_scores_only_candidates_fully() -> None:
     assert "'rare'" in params.values()
     text, _ = ranked_sql(parse_query("rare model"), frequencies, 1_000_000, config, limit=20, offset=40)
     assert "LIMIT 60" in text  # a deep page widens the candidates
+    assert "LIMIT 2000" in text  # at most 2 x match_budget matching rows are read
+    unbounded, _ = ranked_sql(
+        parse_query("rare model"), frequencies, 1_000_000, PgKeywordConfig(match_budget=0), limit=10, offset=0
+    )
+    assert "LIMIT 2000" not in unbounded

@@ -1,6 +1,6 @@
 """Search quality on PostgreSQL: nDCG@10 / Recall@100 of pgsearch's keyword rankings on SciFact (train split).
 
-Run: `.venv/bin/python bench/pg_quality.py` — starts PostgreSQL from the pgserver wheel in a temporary directory
+Run: `.venv/bin/python -m bench.pg_quality` — starts PostgreSQL from the pgserver wheel in a temporary directory
 (or uses `--database postgresql://…`, which must be an empty database), loads the corpus, and evaluates each
 keyword ranking method (`--methods idf,ts_rank,ts_rank_cd`) and, with `--embedder`, semantic and hybrid search.
 `--match-budgets` / `--candidates` sweep the bounds on keyword work (0: unbounded); SciFact is small (5,183

@@ -1,6 +1,6 @@
 """Scale bench: the daily page, keyword and hybrid search on SQLite and PostgreSQL with N papers, side by side.
 
-Run: `.venv/bin/python bench/pg_scale.py --papers 1000000 --work /tmp/dp-scale` (a --work folder keeps both
+Run: `.venv/bin/python -m bench.pg_scale --papers 1000000 --work /tmp/dp-scale` (a --work folder keeps both
 databases, so a second run with the same folder only measures). PostgreSQL comes from the pgserver wheel.
 
 Corpus: bench/search_speed.py's generator (4–9 sentences recombined from the shared arXiv abstracts, real titles,

@@ -195,6 +195,8 @@ def main() -> None:
     parser.add_argument("--fusion", default="blend", choices=["blend", "rrf"])
     parser.add_argument("--keyword-weight", type=float, default=FusionConfig().keyword_weight)
     parser.add_argument("--part-weight", type=float, default=FusionConfig().part_weight, help="0: no part vectors")
+    parser.add_argument("--feedback-docs", type=int, default=FusionConfig().feedback_docs, help="0: no feedback")
+    parser.add_argument("--feedback-weight", type=float, default=FusionConfig().feedback_weight)
     parser.add_argument("--title-boost", type=float, default=KeywordConfig().title_boost)
     parser.add_argument("--embed-cache", type=Path, help="an .npz of text vectors kept between runs")
     args = parser.parse_args()
@@ -223,7 +225,13 @@ def main() -> None:
             root,
             embedder,
             keyword=KeywordConfig(title_boost=args.title_boost),
-            fusion=FusionConfig(method=args.fusion, keyword_weight=args.keyword_weight, part_weight=args.part_weight),
+            fusion=FusionConfig(
+                method=args.fusion,
+                keyword_weight=args.keyword_weight,
+                part_weight=args.part_weight,
+                feedback_docs=args.feedback_docs,
+                feedback_weight=args.feedback_weight,
+            ),
         )
         started = time.perf_counter()
         service.reindex()

@@ -380,6 +380,8 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=1, help="parallel maintenance workers for the index builds")
     parser.add_argument("--shared-buffers", default="2GB", help="PostgreSQL's cache (pgserver's default: 128MB)")
     parser.add_argument("--overlap-queries", type=int, default=50)
+    parser.add_argument("--match-budget", type=int, help="override KeywordConfig.match_budget (PostgreSQL)")
+    parser.add_argument("--candidates", type=int, help="override KeywordConfig.candidates (PostgreSQL)")
     args = parser.parse_args()
     args.backends = [b for b in args.backends.split(",") if b]
     work = args.work or Path(tempfile.mkdtemp(prefix="dp-scale-"))
@@ -409,6 +411,11 @@ def main() -> None:
     results: dict[str, Any] = {"build": info}
     for backend in args.backends:
         hub = make_hub(settings_for(work, backend, args.models_dir, pg_url))
+        if isinstance(hub.search_engine, PgSearch):
+            overrides = {"match_budget": args.match_budget, "candidates": args.candidates}
+            chosen = {name: value for name, value in overrides.items() if value is not None}
+            hub.search_engine.keyword = dataclasses.replace(hub.search_engine.keyword, **chosen)
+            results["keyword_config"] = dataclasses.asdict(hub.search_engine.keyword)
         log(f"measuring {backend}")
         results[backend] = measure(hub, queries)
         if isinstance(hub.search_engine, PgSearch):

@@ -42,7 +42,7 @@ class PgKeywordConfig:
     # of the rarest lexemes whose estimated intersection fits it (AND). Candidates: of those, the `candidates`
     # best by a cheap score (idf * ts_rank of the matching lexemes only) get the full score over every lexeme.
     # 0 for either means no bound (what bench/pg_scale.py compares against).
-    match_budget: int = 3_000
+    match_budget: int = 1_500
     candidates: int = 300
 
     @property

@@ -215,9 +215,14 @@ def test_posting_needs_csrf_and_an_account(browser: TestClient, voted_hub: Hub) 
 def test_the_static_script_is_served_and_needs_no_inline_code(browser: TestClient) -> None:
     script = browser.get("/static/upvote.js")
     assert script.status_code == 200
-    assert "X-CSRF-Token" in script.text
-    assert "application/json" in script.text
-    assert "script-src 'self'" in browser.get("/").headers["content-security-policy"]
+    assert "dailypapersPostForm" in script.text  # the shared in-place POST, loaded by every page
+    shared = browser.get("/static/post_form.js")
+    assert shared.status_code == 200
+    assert "X-CSRF-Token" in shared.text
+    assert "application/json" in shared.text
+    page = browser.get("/")
+    assert '<script src="/static/post_form.js" defer></script>' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
 
 
 # -- the API -----------------------------------------------------------------------------------------------

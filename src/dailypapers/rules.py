@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -180,3 +180,9 @@ class PersonalSignals:
     saved: tuple[str, ...] = ()
     disliked: frozenset[str] = frozenset()
     has_alerts: bool = False
+
+
+def liked_ids(upvoted: Iterable[str], saved: Iterable[str], disliked: Collection[str]) -> list[str]:
+    """A member's positives for the for-you ranking and the digest's picks: upvoted, then saved papers, each once,
+    minus any they marked "not interested" since."""
+    return [i for i in dict.fromkeys([*upvoted, *saved]) if i not in disliked]

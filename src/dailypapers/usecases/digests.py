@@ -78,7 +78,7 @@ from dailypapers.ports.digests import (
     WireMailer,
 )
 from dailypapers.ranking import TrendingParams
-from dailypapers.rules import PersonalSignals
+from dailypapers.rules import PersonalSignals, liked_ids
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import hash_secret, new_secret, normalize_email
 
@@ -583,8 +583,7 @@ class _Planner:
         likes, saved_only = {}, {}
         for user_id, upvoted in upvotes.items():
             personal = signals.get(user_id, NO_SIGNALS)
-            both = dict.fromkeys([*upvoted, *personal.saved])
-            likes[user_id] = [i for i in both if i not in personal.disliked]
+            likes[user_id] = liked_ids(upvoted, personal.saved, personal.disliked)
             saved_only[user_id] = set(personal.saved) - set(upvoted)
         ids = list(dict.fromkeys(i for liked in likes.values() for i in liked))
         found = self.hub.store.get_papers(ids)

@@ -48,6 +48,7 @@ from dailypapers.rules import (
     KeywordRule,
     PersonalRules,
     RuleKind,
+    liked_ids,
     normalise_author,
     parse_author,
     parse_category,
@@ -121,12 +122,10 @@ class PersonalMixin(VotingMixin):
 
     def liked_and_disliked_ids(self, user_id: int) -> tuple[list[str], list[str]]:
         """(liked, disliked): upvoted and saved papers, most recent first and each once; "not interested" ones."""
-        upvoted = list(self.store.user_upvotes(user_id, LIKED_LIMIT))
+        upvoted = self.store.user_upvotes(user_id, LIKED_LIMIT)
         saved = self.store.saved_paper_ids(user_id, LIKED_LIMIT)
         disliked = self.store.not_interested_ids(user_id, DISLIKED_LIMIT)
-        liked = list(dict.fromkeys(upvoted + saved))
-        dislike_set = set(disliked)
-        return [i for i in liked if i not in dislike_set], disliked
+        return liked_ids(upvoted, saved, set(disliked)), disliked
 
     def personal_rules(self, user_id: int) -> PersonalRules:
         """The member's follows and keyword rules, ready to match papers (`allows`, `reason`)."""

@@ -20,7 +20,7 @@ from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
 from dailypapers.web import present
 from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
 from dailypapers.web.auth import AUTH_RESPONSES, CsrfProtected, CurrentUser, RequireUser, WriteUser
-from dailypapers.web.pages import HubDep, parse_page
+from dailypapers.web.pages import HubDep, parse_page, wants_json
 from dailypapers.web.templating import render
 
 html = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -85,10 +85,6 @@ def _submit_page(
 # -- upvotes -----------------------------------------------------------------------------------------------
 
 
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
-
-
 def _desired(raw: str) -> bool | None:
     """The form's `upvote` field: "1" upvote, "0" withdraw, absent or empty: toggle."""
     if not raw:
@@ -105,7 +101,7 @@ def upvote(
     """The upvote button. Without JavaScript: a 303 back to the page it was on. With (static/upvote.js, which
     asks for JSON): {upvoted, upvotes}. The form says which state it wants, so a double submit is harmless."""
     state = hub.set_upvote(user, arxiv_id, _desired(upvote))
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"arxiv_id": state.arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes})
     back = safe_next_path(next) if next else present.paper_url(state.arxiv_id)
     return RedirectResponse(back, status_code=303)

@@ -23,7 +23,7 @@ from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.library import IMPORTED_NAME, MAX_IMPORT_BYTES
 from dailypapers.web import present
 from dailypapers.web.auth import CsrfProtected, CurrentUser, RequireUser, clear_session_cookie
-from dailypapers.web.pages import parse_page
+from dailypapers.web.pages import HubDep, parse_page, wants_json
 from dailypapers.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -32,18 +32,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 _FORM_LIMIT = 4096  # over every length the Hub accepts, so it gives the precise message
 _EXTENSIONS: dict[str, ReferenceFormat] = {ext: fmt for fmt, (ext, _media) in FORMATS.items()}
 _IMPORT_SLACK = 64 * 1024  # multipart headers and the other fields around the file
-
-
-def get_hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
-HubDep = Annotated[Hub, Depends(get_hub)]
-
-
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
 
 
 def _back(next_path: str, fallback: str) -> str:
@@ -74,7 +62,7 @@ def save(
     """The save button. Without JavaScript: a 303 back to the page it was on. With (static/save.js, which asks
     for JSON): {arxiv_id, saved}. The form says which state it wants, so a double submit is harmless."""
     state = hub.set_saved(user, arxiv_id[:_FORM_LIMIT], _desired(save))
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"arxiv_id": state.arxiv_id, "saved": state.saved})
     return RedirectResponse(_back(next, present.paper_url(state.arxiv_id)), status_code=303)
 

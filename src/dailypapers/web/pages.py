@@ -35,6 +35,11 @@ def get_hub(request: Request) -> Hub:
 HubDep = Annotated[Hub, Depends(get_hub)]
 
 
+def wants_json(request: Request) -> bool:
+    """Whether the in-place buttons' script (static/post_form.js) asked: it answers JSON instead of a redirect."""
+    return "application/json" in request.headers.get("accept", "")
+
+
 # -- feeds -------------------------------------------------------------------------------------------------
 
 

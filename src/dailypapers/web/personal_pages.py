@@ -17,7 +17,7 @@ from dailypapers.models import User
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.personal import FOR_YOU_DAYS
 from dailypapers.web.auth import CsrfProtected, RequireUser
-from dailypapers.web.pages import HubDep
+from dailypapers.web.pages import HubDep, wants_json
 from dailypapers.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -25,10 +25,6 @@ FormText = Annotated[str, Form()]
 FormList = Annotated[list[str], Form()]
 FOR_YOU_SIZE = 50
 _FORM_LIMIT = 4096
-
-
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
 
 
 def _back(next_path: str, default: str) -> RedirectResponse:
@@ -96,7 +92,7 @@ def not_interested(
 ) -> Response:
     """Hide the paper from the member's for-you list (undo=1 brings it back). JSON for static/personal.js."""
     canonical = hub.set_not_interested(user, arxiv_id, value=undo != "1")
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"arxiv_id": canonical, "not_interested": undo != "1"})
     return _back(next, "/for-you")
 

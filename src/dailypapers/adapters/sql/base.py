@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.adapters.sql.engine import WRITE
 from dailypapers.errors import StorageError
@@ -34,6 +35,11 @@ def storage_errors(method: Callable[P, T]) -> Callable[P, T]:
 def chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(ids), ID_CHUNK):
         yield ids[start : start + ID_CHUNK]
+
+
+def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
+    """INSERT with ON CONFLICT clauses for the connection's dialect (each backend spells them in its own module)."""
+    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
 
 
 class SqlBase:

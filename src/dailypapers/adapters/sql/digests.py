@@ -13,9 +13,8 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from dailypapers.adapters.sql.base import SqlBase, storage_errors
+from dailypapers.adapters.sql.base import SqlBase, dialect_insert, storage_errors
 from dailypapers.adapters.sql.rows import utc
 from dailypapers.adapters.sql.schema import (
     digest_deliveries,
@@ -94,13 +93,6 @@ def _delivery(row: sa.Row[Any]) -> Delivery:
         sent_at=utc(row.sent_at),
         last_error=row.last_error,
     )
-
-
-def _insert_ignore(conn: sa.Connection, table: sa.Table) -> sa.Insert:
-    """An INSERT whose rows are skipped where they would break a unique constraint (both backends)."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def _valid_token(token_hash: str, now: datetime) -> sa.ColumnElement[bool]:
@@ -267,7 +259,8 @@ class SqlDigestStore(SqlBase):
             # Two workers may build the same digest at once (PostgreSQL): the first insert wins, both get it.
             # RETURNING, not rowcount: psycopg reports -1 for this INSERT.
             created = conn.execute(
-                _insert_ignore(conn, digests)
+                dialect_insert(conn, digests)
+                .on_conflict_do_nothing()
                 .values(frequency=frequency, period=period, cutoff=cutoff, paper_ids=list(paper_ids), created_at=now)
                 .returning(digests.c.id)
             ).first()
@@ -383,7 +376,9 @@ class SqlDigestStore(SqlBase):
             if not rows:
                 return 0
             # A concurrent planner (another worker) may insert some of these first: its rows stand.
-            added = conn.execute(_insert_ignore(conn, digest_deliveries).returning(digest_deliveries.c.id), rows)
+            added = conn.execute(
+                dialect_insert(conn, digest_deliveries).on_conflict_do_nothing().returning(digest_deliveries.c.id), rows
+            )
             return len(added.all())
 
     @storage_errors
@@ -432,7 +427,7 @@ class SqlDigestStore(SqlBase):
             if ids:
                 # A paper sent before (by an earlier digest) keeps its first row.
                 conn.execute(
-                    _insert_ignore(conn, digest_sent_papers),
+                    dialect_insert(conn, digest_sent_papers).on_conflict_do_nothing(),
                     [
                         {"subscriber_id": row.subscriber_id, "arxiv_id": i, "digest_id": row.digest_id, "sent_at": now}
                         for i in ids

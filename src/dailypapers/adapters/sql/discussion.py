@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from dailypapers.adapters.sql.accounts import user_from_row
 from dailypapers.adapters.sql.base import SqlBase, storage_errors
-from dailypapers.adapters.sql.rows import utc
+from dailypapers.adapters.sql.rows import utc, utc_required
 from dailypapers.adapters.sql.schema import api_tokens, audit_log, comments, papers, sessions, users
 from dailypapers.models import AuditEntry, Comment, User
 
@@ -18,13 +18,6 @@ _actor = users.alias("actor")
 # The author's columns ride along with each comment under an `author_` prefix.
 _AUTHOR_COLUMNS = [c.label(f"author_{c.name}") for c in _author.c]
 _COMMENT_SELECT = sa.select(comments, *_AUTHOR_COLUMNS).outerjoin(_author, _author.c.id == comments.c.user_id)
-
-
-def _required(value: datetime | None) -> datetime:
-    """A NOT NULL timestamp column, in UTC."""
-    stamp = utc(value)
-    assert stamp is not None
-    return stamp
 
 
 def _author_from(m: sa.RowMapping) -> User:
@@ -39,7 +32,7 @@ def _comment_from(row: sa.Row[Any]) -> Comment:
         author=_author_from(m) if m["author_id"] is not None else None,
         parent_id=m["parent_id"],
         body=m["body"],
-        created_at=_required(m["created_at"]),
+        created_at=utc_required(m["created_at"]),
         edited_at=utc(m["edited_at"]),
         deleted_at=utc(m["deleted_at"]),
         hidden_at=utc(m["hidden_at"]),
@@ -127,7 +120,7 @@ class SqlDiscussionStore(SqlBase):
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [(r.arxiv_id, r.title, _required(r.hidden_at)) for r in conn.execute(select)]
+            return [(r.arxiv_id, r.title, utc_required(r.hidden_at)) for r in conn.execute(select)]
 
     @storage_errors
     def set_comment_hidden(self, comment_id: int, hidden: bool, *, actor_id: int, reason: str, now: datetime) -> bool:
@@ -191,7 +184,7 @@ class SqlDiscussionStore(SqlBase):
                     action=r.action,
                     target=r.target,
                     detail=r.detail,
-                    created_at=_required(r.created_at),
+                    created_at=utc_required(r.created_at),
                 )
                 for r in conn.execute(select)
             ]

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from dailypapers.adapters.sql.base import SqlBase, storage_errors
+from dailypapers.adapters.sql.base import SqlBase, dialect_insert, storage_errors
 from dailypapers.adapters.sql.schema import job_leases
 
 
@@ -19,7 +19,11 @@ class SqlLeaseStore(SqlBase):
             row = conn.execute(sa.select(job_leases).where(job_leases.c.name == name).with_for_update()).first()
             if row is None:
                 # RETURNING, not rowcount: psycopg reports -1 here, which read as "taken" by both of two racers.
-                insert = _insert_ignore(conn).values(name=name, holder=holder, expires_at=now + ttl)
+                insert = (
+                    dialect_insert(conn, job_leases)
+                    .on_conflict_do_nothing()
+                    .values(name=name, holder=holder, expires_at=now + ttl)
+                )
                 return conn.execute(insert.returning(job_leases.c.name)).first() is not None
             expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
             if row.holder != holder and expires > now:
@@ -33,14 +37,3 @@ class SqlLeaseStore(SqlBase):
     def release_lease(self, name: str, holder: str) -> None:
         with self._write() as conn:
             conn.execute(job_leases.delete().where(job_leases.c.name == name, job_leases.c.holder == holder))
-
-
-def _insert_ignore(conn: sa.Connection) -> sa.Insert:
-    """INSERT that does nothing when a concurrent process inserted the same lease first."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(job_leases).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(job_leases).on_conflict_do_nothing()

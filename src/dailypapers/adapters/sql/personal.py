@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from dailypapers.adapters.sql.base import SqlBase, chunks, storage_errors
-from dailypapers.adapters.sql.rows import utc
+from dailypapers.adapters.sql.base import SqlBase, chunks, dialect_insert, storage_errors
+from dailypapers.adapters.sql.rows import utc, utc_required
 from dailypapers.adapters.sql.schema import (
     collection_items,
     collections,
@@ -30,17 +29,6 @@ NOT_INTERESTED = "not_interested"
 USER_CHUNK = 500  # members per IN (…) list, well under every driver's parameter limit
 
 
-def _insert(conn: sa.Connection, table: sa.Table) -> Any:
-    """INSERT … ON CONFLICT for the connection's dialect."""
-    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-
-
-def _utc(value: datetime) -> datetime:
-    converted = utc(value)
-    assert converted is not None
-    return converted
-
-
 class SqlPersonalStore(SqlBase):
     """The PersonalStore port."""
 
@@ -49,7 +37,9 @@ class SqlPersonalStore(SqlBase):
     @storage_errors
     def add_follow(self, user_id: int, kind: FollowKind, value: str, label: str, at: datetime) -> bool:
         with self._write() as conn:
-            insert = _insert(conn, follows).values(user_id=user_id, kind=kind, value=value, label=label, created_at=at)
+            insert = dialect_insert(conn, follows).values(
+                user_id=user_id, kind=kind, value=value, label=label, created_at=at
+            )
             # RETURNING, not rowcount: psycopg reports -1 for an INSERT that SQLAlchemy gave an implicit RETURNING.
             ignored = insert.on_conflict_do_nothing(index_elements=["user_id", "kind", "value"])
             return conn.execute(ignored.returning(follows.c.id)).first() is not None
@@ -69,7 +59,7 @@ class SqlPersonalStore(SqlBase):
         )
         with self.engine.connect() as conn:
             return [
-                Follow(cast(FollowKind, r.kind), r.value, r.label, _utc(r.created_at), r.id)
+                Follow(cast(FollowKind, r.kind), r.value, r.label, utc_required(r.created_at), r.id)
                 for r in conn.execute(select)
             ]
 
@@ -78,7 +68,9 @@ class SqlPersonalStore(SqlBase):
     @storage_errors
     def add_keyword_rule(self, user_id: int, kind: RuleKind, phrase: str, at: datetime) -> bool:
         with self._write() as conn:
-            insert = _insert(conn, keyword_rules).values(user_id=user_id, kind=kind, phrase=phrase, created_at=at)
+            insert = dialect_insert(conn, keyword_rules).values(
+                user_id=user_id, kind=kind, phrase=phrase, created_at=at
+            )
             ignored = insert.on_conflict_do_nothing(index_elements=["user_id", "kind", "phrase"])
             return conn.execute(ignored.returning(keyword_rules.c.id)).first() is not None
 
@@ -97,7 +89,8 @@ class SqlPersonalStore(SqlBase):
         )
         with self.engine.connect() as conn:
             return [
-                KeywordRule(cast(RuleKind, r.kind), r.phrase, _utc(r.created_at), r.id) for r in conn.execute(select)
+                KeywordRule(cast(RuleKind, r.kind), r.phrase, utc_required(r.created_at), r.id)
+                for r in conn.execute(select)
             ]
 
     # -- feedback ----------------------------------------------------------------------------------------
@@ -107,7 +100,7 @@ class SqlPersonalStore(SqlBase):
         with self._write() as conn:
             if conn.scalar(sa.select(papers.c.arxiv_id).where(papers.c.arxiv_id == arxiv_id)) is None:
                 raise PaperNotFound(arxiv_id)
-            insert = _insert(conn, paper_feedback).values(
+            insert = dialect_insert(conn, paper_feedback).values(
                 user_id=user_id, arxiv_id=arxiv_id, kind=NOT_INTERESTED, created_at=at
             )
             conn.execute(
@@ -151,7 +144,9 @@ class SqlPersonalStore(SqlBase):
     @storage_errors
     def set_trending_weight(self, user_id: int, weight: float, at: datetime) -> None:
         with self._write() as conn:
-            insert = _insert(conn, user_preferences).values(user_id=user_id, trending_weight=weight, updated_at=at)
+            insert = dialect_insert(conn, user_preferences).values(
+                user_id=user_id, trending_weight=weight, updated_at=at
+            )
             conn.execute(
                 insert.on_conflict_do_update(
                     index_elements=["user_id"], set_={"trending_weight": weight, "updated_at": at}
@@ -161,7 +156,7 @@ class SqlPersonalStore(SqlBase):
     @storage_errors
     def mark_onboarded(self, user_id: int, at: datetime) -> None:
         with self._write() as conn:
-            insert = _insert(conn, user_preferences).values(
+            insert = dialect_insert(conn, user_preferences).values(
                 user_id=user_id, trending_weight=DEFAULT_TRENDING_WEIGHT, onboarded_at=at, updated_at=at
             )
             conn.execute(insert.on_conflict_do_nothing(index_elements=["user_id"]))
@@ -176,7 +171,7 @@ class SqlPersonalStore(SqlBase):
     @storage_errors
     def add_saved_search(self, user_id: int, name: str, query: str, at: datetime) -> SavedSearch:
         with self._write() as conn:
-            insert = _insert(conn, saved_searches).values(
+            insert = dialect_insert(conn, saved_searches).values(
                 user_id=user_id, name=name, query=query, alert=True, created_at=at
             )
             ignored = insert.on_conflict_do_nothing(index_elements=["user_id", "name"])
@@ -209,7 +204,7 @@ class SqlPersonalStore(SqlBase):
         with self.engine.connect() as conn:
             for chunk in chunks(list(arxiv_ids)):
                 select = sa.select(papers.c.arxiv_id, papers.c.created_at).where(papers.c.arxiv_id.in_(chunk))
-                found.update((r.arxiv_id, _utc(r.created_at)) for r in conn.execute(select))
+                found.update((r.arxiv_id, utc_required(r.created_at)) for r in conn.execute(select))
         return found
 
     # -- many members at once (the digest planner) --------------------------------------------------------
@@ -229,7 +224,7 @@ class SqlPersonalStore(SqlBase):
                     sa.select(follows).where(follows.c.user_id.in_(chunk)).order_by(follows.c.created_at, follows.c.id)
                 ):
                     found_follows[r.user_id].append(
-                        Follow(cast(FollowKind, r.kind), r.value, r.label, _utc(r.created_at), r.id)
+                        Follow(cast(FollowKind, r.kind), r.value, r.label, utc_required(r.created_at), r.id)
                     )
                 for r in conn.execute(
                     sa.select(keyword_rules)
@@ -237,7 +232,7 @@ class SqlPersonalStore(SqlBase):
                     .order_by(keyword_rules.c.created_at, keyword_rules.c.id)
                 ):
                     found_rules[r.user_id].append(
-                        KeywordRule(cast(RuleKind, r.kind), r.phrase, _utc(r.created_at), r.id)
+                        KeywordRule(cast(RuleKind, r.kind), r.phrase, utc_required(r.created_at), r.id)
                     )
                 items = (
                     sa.select(collections.c.user_id, collection_items.c.arxiv_id)
@@ -270,4 +265,4 @@ class SqlPersonalStore(SqlBase):
 
 
 def _saved_search(row: sa.Row[Any]) -> SavedSearch:
-    return SavedSearch(row.id, row.user_id, row.name, row.query, bool(row.alert), _utc(row.created_at))
+    return SavedSearch(row.id, row.user_id, row.name, row.query, bool(row.alert), utc_required(row.created_at))

@@ -17,6 +17,13 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def utc_required(value: datetime | None) -> datetime:
+    """A NOT NULL timestamp column, in UTC."""
+    stamp = utc(value)
+    assert stamp is not None
+    return stamp
+
+
 def paper_values(paper: Paper) -> dict[str, Any]:
     return {
         "arxiv_id": paper.arxiv_id,

@@ -12,13 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from dailypapers.adapters.sql.base import SqlBase, chunks, storage_errors
-from dailypapers.adapters.sql.rows import entry_from_row, entry_values, utc
+from dailypapers.adapters.sql.base import SqlBase, chunks, dialect_insert, storage_errors
+from dailypapers.adapters.sql.rows import entry_from_row, entry_values, utc_required
 from dailypapers.adapters.sql.schema import feed_entries, github_repos, github_star_snapshots, papers, users, votes
 from dailypapers.errors import PaperNotFound
 from dailypapers.models import FeedEntry
@@ -141,11 +140,6 @@ def trending_score_expr(now: datetime, params: TrendingParams) -> sa.Label[Any]:
     return (points / gravity).label("trending")
 
 
-def _insert(conn: sa.Connection, table: sa.Table) -> Any:
-    """INSERT … ON CONFLICT for the connection's dialect."""
-    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-
-
 class SqlVoteStore(SqlBase):
     # -- votes -------------------------------------------------------------------------------------------
 
@@ -163,7 +157,7 @@ class SqlVoteStore(SqlBase):
             has = conn.scalar(sa.select(votes.c.id).where(mine)) is not None
             want = (not has) if upvoted is None else upvoted
             if want and not has:
-                insert = _insert(conn, votes).values(user_id=user_id, arxiv_id=arxiv_id, created_at=at)
+                insert = dialect_insert(conn, votes).values(user_id=user_id, arxiv_id=arxiv_id, created_at=at)
                 conn.execute(insert.on_conflict_do_nothing(index_elements=["user_id", "arxiv_id"]))
             elif has and not want:
                 conn.execute(votes.delete().where(mine))
@@ -192,7 +186,9 @@ class SqlVoteStore(SqlBase):
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
-            CastVote(r.user_id, _utc(r.created_at), _utc(r.account), account_banned=r.banned_at is not None)
+            CastVote(
+                r.user_id, utc_required(r.created_at), utc_required(r.account), account_banned=r.banned_at is not None
+            )
             for r in rows
         ]
 
@@ -201,7 +197,7 @@ class SqlVoteStore(SqlBase):
     @storage_errors
     def submit_entry(self, entry: FeedEntry) -> tuple[FeedEntry, bool]:
         with self._write() as conn:
-            insert = _insert(conn, feed_entries).values(entry_values(entry))
+            insert = dialect_insert(conn, feed_entries).values(entry_values(entry))
             # RETURNING, not rowcount: psycopg can report -1 for an INSERT … ON CONFLICT DO NOTHING.
             ignored = insert.on_conflict_do_nothing(index_elements=["arxiv_id"])
             created = conn.execute(ignored.returning(feed_entries.c.arxiv_id)).first() is not None
@@ -265,7 +261,7 @@ class SqlVoteStore(SqlBase):
         due: list[TrackedRepo] = []
         for name in names:
             seen = known.get(name)
-            fetched = _utc(seen.fetched_at) if seen is not None and seen.fetched_at is not None else None
+            fetched = utc_required(seen.fetched_at) if seen is not None and seen.fetched_at is not None else None
             if fetched is None or fetched <= stale_before:
                 due.append(TrackedRepo(name, seen.stars if seen else None, seen.etag if seen else None, fetched))
         oldest = datetime.min.replace(tzinfo=UTC)
@@ -303,9 +299,3 @@ class SqlVoteStore(SqlBase):
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(snap.c.day, snap.c.stars).where(snap.c.repo == repo).order_by(snap.c.day))
             return [(r.day, r.stars) for r in rows]
-
-
-def _utc(value: datetime) -> datetime:
-    converted = utc(value)
-    assert converted is not None
-    return converted

@@ -242,3 +242,35 @@ def test_minilm_late_chunking_makes_part_vectors_in_the_same_pass(minilm_dir: Pa
     alone = late.embed([title, *split_sentences(abstract)])
     # int8 activations are quantized per batch, so the same text in another batch differs slightly.
     assert ((separate[0] * alone).sum(axis=1) > 0.98).all()
+
+
+def test_late_chunking_pools_a_sentence_the_window_cuts_when_most_of_it_is_inside(minilm_dir: Path) -> None:
+    embedder = OnnxEmbedder(minilm_dir)
+    assert embedder.token_output, "models built by tools/build_minilm_onnx.py output token vectors"
+    filler = " ".join(f"Sentence number {n} talks about topic {n} at some length here." for n in range(18))
+    documents = [
+        (f"Cut {share}", filler + " " + " ".join(["Protein folding kinetics"] * words) + " end. Last one here.")
+        for share, words in (("early", 40), ("late", 8))
+    ]
+    alone: list[str] = []
+    embed = embedder.embed
+
+    def record(texts: Sequence[str]) -> Any:
+        alone.extend(texts)
+        return embed(texts)
+
+    embedder.embed = record  # type: ignore[method-assign]
+    _, parts = embed_documents(embedder, documents, parts=True)
+    assert parts is not None
+    expected = []
+    for title, abstract in documents:
+        encoding = embedder.tokenizer.encode(document_text(title, abstract))
+        cut = encoding.offsets[sum(encoding.attention_mask) - 2][1]
+        for start, end in part_spans(title, abstract):
+            inside = max(0, min(cut, end) - start)
+            if inside < 0.5 * (end - start):  # most of it past the cut: embedded alone
+                expected.append(" ".join(document_text(title, abstract)[start:end].split()))
+    assert sorted(alone) == sorted(expected)
+    assert any(text.startswith("Protein folding") for text in alone)  # the "early" cut: most of it outside
+    assert sum(text.startswith("Protein folding") for text in alone) == 1  # the "late" cut is pooled in place
+    assert [len(p) for p in parts] == [20, 20]  # the title and 19 sentences each, one vector per part either way

@@ -197,7 +197,10 @@ class KeywordIndex:
         should: list[tantivy.Query] = []
         for word in query.words:
             for token in self.analyzer.analyze(word):
-                should.append(self._fields_term(token))
+                # One flat disjunction of term queries, not a (title OR abstract) group per token: tantivy prunes
+                # a flat union of term scorers with block-max WAND, a nested one it scores in full. Same scores
+                # (both sum the clauses), 2x faster at 1M papers (keyword p95 26.8 -> 13.3 ms, docs/search.md).
+                should.extend(self._field_terms(token))
             if cfg.author_boost > 0:
                 for token in self.names.analyze(word):
                     term = tantivy.Query.term_query(self.schema, "authors", token)
@@ -246,27 +249,32 @@ class KeywordIndex:
         for text in excluded:
             tokens = self.analyzer.analyze(text)
             if len(tokens) == 1:
-                clauses.append((tantivy.Occur.MustNot, self._fields_term(tokens[0], boosted=False)))
+                clauses.append((tantivy.Occur.MustNot, self._fields_term(tokens[0])))
             elif tokens:
                 excluded_phrase = self._phrase(text)
                 if excluded_phrase is not None:
                     clauses.append((tantivy.Occur.MustNot, excluded_phrase))
         return clauses
 
-    def _fields_term(self, token: str, *, boosted: bool = True) -> tantivy.Query:
+    def _field_terms(self, token: str, *, boosted: bool = True) -> list[tantivy.Query]:
+        """The token as a term of the title and of the abstract, each with its field's boost."""
         title = tantivy.Query.term_query(self.schema, "title", token, index_option="freq")
         abstract = tantivy.Query.term_query(self.schema, "abstract", token, index_option="freq")
         if boosted:
             title = tantivy.Query.boost_query(title, self.config.title_boost)
             abstract = tantivy.Query.boost_query(abstract, self.config.abstract_boost)
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, title), (tantivy.Occur.Should, abstract)])
+        return [title, abstract]
+
+    def _fields_term(self, token: str) -> tantivy.Query:
+        """Unscored: the token in the title or the abstract."""
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in self._field_terms(token, boosted=False)])
 
     def _phrase(self, text: str) -> tantivy.Query | None:
         tokens = self.analyzer.analyze(text)
         if not tokens:
             return None
         if len(tokens) == 1:
-            return self._fields_term(tokens[0], boosted=False)
+            return self._fields_term(tokens[0])
         words = list[str | tuple[int, str]](tokens)
         parts = [tantivy.Query.phrase_query(self.schema, f, words) for f in ("title", "abstract")]
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in parts])

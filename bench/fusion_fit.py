@@ -112,6 +112,7 @@ def dump(args: argparse.Namespace) -> None:
         assert vectors is not None
         parts, part_start, part_count = _parts_matrix(service)
         rows_out: list[F] = []
+        cand_ids: list[str] = []
         qids, sizes, rel_out, ideal, base_ndcg = [], [], [], [], []
         started = time.perf_counter()
         fusion = service.fusion
@@ -141,7 +142,7 @@ def dump(args: argparse.Namespace) -> None:
             qwords = set(WORD.findall(parsed.text.lower()))
             table = np.zeros((len(cands), len(FEATURES)))
             for n, doc in enumerate(cands):
-                row = vectors.rows[doc]
+                row = vectors.row_of(doc)
                 start, count = int(part_start[row]), int(part_count[row])
                 block = parts[start : start + count] if count > 0 and start >= 0 else pm[n : n + 1]
                 pq, pmv = block @ q, block @ moved
@@ -172,7 +173,7 @@ def dump(args: argparse.Namespace) -> None:
             # Part-level feedback: the parts of the top fused papers that matched q best, not whole papers.
             best_parts = []
             for doc, _ in first[: fusion.feedback_docs]:
-                row = vectors.rows[doc]
+                row = vectors.row_of(doc)
                 start, count = int(part_start[row]), int(part_count[row])
                 if count > 0 and start >= 0:
                     block = parts[start : start + count]
@@ -186,13 +187,13 @@ def dump(args: argparse.Namespace) -> None:
             for name, vec in variants.items():
                 vec = vec / np.linalg.norm(vec)
                 for n, doc in enumerate(cands):
-                    row = vectors.rows[doc]
+                    row = vectors.row_of(doc)
                     start, count = int(part_start[row]), int(part_count[row])
                     block = parts[start : start + count] if count > 0 and start >= 0 else pm[n : n + 1]
                     table[n, FEATURES.index(f"pc_{name}")] = pm[n] @ vec
                     table[n, FEATURES.index(f"bp_{name}")] = (block @ vec).max()
             for n, doc in enumerate(cands):
-                row = vectors.rows[doc]
+                row = vectors.row_of(doc)
                 start, count = int(part_start[row]), int(part_count[row])
                 block = parts[start : start + count] if count > 0 and start >= 0 else pm[n : n + 1]
                 own = block @ moved
@@ -214,6 +215,7 @@ def dump(args: argparse.Namespace) -> None:
             np.fill_diagonal(sims, 0.0)
             table[:, FEATURES.index("nb_max")] = (sims * today[None, :]).max(axis=1)
             rows_out.append(table)
+            cand_ids.extend(cands)
             qids.append(qid)
             sizes.append(len(cands))
             rel_out.append(np.array([relevant.get(d, 0) for d in cands], dtype=np.float64))
@@ -232,6 +234,8 @@ def dump(args: argparse.Namespace) -> None:
             nrel=np.array([len(qrels[q]) for q in qids]),
             names=np.array(FEATURES),
             base_ndcg=np.array(base_ndcg),
+            ids=np.array(cand_ids),
+            qids=np.array(qids),
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -164,7 +164,8 @@ def main() -> None:
     parser.add_argument("--no-parts", action="store_true", help="paper vectors only (no sentence part vectors)")
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=20, help="runs of the query list per mode")
-    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: measure a saved index
+    parser.add_argument("--work", type=Path, help="build in this (new) directory and keep it, to measure again")
+    parser.add_argument("--serve", type=Path, help="only measure an index kept by --work (its DIR/search)")
     args = parser.parse_args()
     if args.serve:
         print(json.dumps(measure(args.serve, args.embedder, args.model, args.repeat)))
@@ -172,7 +173,9 @@ def main() -> None:
     if not ARXIV.exists():
         sys.exit(f"{ARXIV} not found (the shared data lives beside the project, in ../shared/data)")
 
-    work = Path(tempfile.mkdtemp(prefix="dp-speed-"))
+    if args.work:
+        args.work.mkdir(parents=True)  # a new directory: never build over an old corpus
+    work = args.work or Path(tempfile.mkdtemp(prefix="dp-speed-"))
     settings = Settings(database_url=f"sqlite:///{work / 'hub.db'}")
     migrate_database(settings)
     hub = make_hub(settings)
@@ -228,7 +231,8 @@ def main() -> None:
         results["minilm_query_embed"] = percentiles(samples)
     results["keyword_index_mb"] = round(dir_size(work / "search" / "keyword") / 1e6, 1)
     results["vector_index_mb"] = round(dir_size(work / "search" / "vectors") / 1e6, 1)
-    shutil.rmtree(work, ignore_errors=True)
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results))
 
 

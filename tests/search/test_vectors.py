@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -55,13 +56,16 @@ def test_keys_parts_and_persistence(tmp_path: Path) -> None:
     loaded = VectorIndex.open(tmp_path, "m", 32)
     assert len(loaded) == 3
     assert loaded.hash_of("c") == 3
-    assert [loaded.ids[r] for r in loaded.rows_of_keys([paper_key("c"), paper_key("zz"), paper_key("a")])] == ["c", "a"]
+    assert [loaded.id_at(r) for r in loaded.rows_of_keys([paper_key("c"), paper_key("zz"), paper_key("a")])] == [
+        "c",
+        "a",
+    ]
     query = parts[2][1]
     scores = loaded.part_scores(query, ["a", "b", "c"])
     assert set(scores) == {"a", "c"}  # b has no parts
     assert scores["c"] == pytest.approx(1.0, abs=0.02)  # int8 parts
     assert loaded.exact_keys(docs[1], [paper_key("b"), paper_key("c")], 1)[0][0] == "b"
-    assert VectorIndex.open(tmp_path, "other-model", 32).ids == []
+    assert len(VectorIndex.open(tmp_path, "other-model", 32)) == 0
 
 
 def test_split_sentences_handles_missing_spaces_and_abbreviations() -> None:
@@ -71,3 +75,27 @@ def test_split_sentences_handles_missing_spaces_and_abbreviations() -> None:
         "A second finding (n = 7).",
         "To test this e.g. Fig. 2 was used, with 1.8 mm steps.",
     ]
+
+
+def test_an_index_saved_in_the_previous_layout_still_opens(tmp_path: Path) -> None:
+    """Format 2 kept the ids in a text file beside the rows; hubs that saved it must not need a re-embed."""
+    rng = np.random.default_rng(3)
+    index = VectorIndex(tmp_path, "m", 32)
+    docs = unit(rng, 3)
+    index.add(["a", "b", "c"], docs, [1, 2, 3])
+    index.add(["b"], docs[2:3], [4])  # b replaced: a dead row
+    index.save()
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    rows_file = tmp_path / f"rows-{meta['stamp']}.npz"
+    columns = dict(np.load(rows_file))
+    (tmp_path / f"ids-{meta['stamp']}.txt").write_text("\n".join(i.decode() for i in columns.pop("ids")))
+    for name in ("sorted_keys", "key_order"):
+        columns.pop(name)
+    with rows_file.open("wb") as out:
+        np.savez(out, **columns)
+    (tmp_path / "meta.json").write_text(json.dumps({**meta, "format": 2}))
+    old = VectorIndex.open(tmp_path, "m", 32)
+    assert len(old) == 3
+    assert old.hash_of("b") == 4
+    assert [doc for doc, _ in old.search(docs[2], 2)] in (["b", "c"], ["c", "b"])
+    assert old.search(docs[1], 1)[0][0] != "b"  # the dead row stays dead

@@ -241,7 +241,7 @@ class StaticEmbedder:
 
         meta = _read_meta(model_dir, "static")
         self._name = str(meta["name"])
-        self.vectors = np.load(model_dir / "embeddings.npy").astype(np.float32)
+        self.vectors = np.asarray(np.load(model_dir / "embeddings.npy"), dtype=np.float32)  # no copy if float32
         self._dim = int(self.vectors.shape[1])
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()

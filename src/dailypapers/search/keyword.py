@@ -170,15 +170,20 @@ class KeywordIndex:
         return hits, int(getattr(result, "count", 0) or 0)
 
     def filtered_keys(self, query: ParsedQuery, *, limit: int) -> tuple[list[int], int]:
-        """Keys of papers passing the query's filters (not its words), up to `limit`, and how many pass.
+        """Keys of papers passing the query's filters (not its words) and how many pass; no keys when more than
+        `limit` pass (the caller then searches the vectors first and checks the keys it finds).
 
         Read from the `key` fast field: no stored document is opened, so 20,000 keys take milliseconds.
         """
         searcher = self._searcher()
         clauses = self.filter_query(query.filters, query.excluded, query.phrases)
-        result = searcher.search(self._and(tantivy.Query.all_query(), clauses), limit=limit)
+        passing = self._and(tantivy.Query.all_query(), clauses)
+        count = int(getattr(searcher.search(passing, limit=1), "count", 0) or 0)  # cheap; collecting 20,000 is not
+        if count > limit or count == 0:
+            return [], count
+        result = searcher.search(passing, limit=count, count=False)
         keys = searcher.fast_field_values("key", [address for _, address in result.hits])
-        return [int(k) for k in keys if k is not None], int(getattr(result, "count", 0) or 0)
+        return [int(k) for k in keys if k is not None], count
 
     def passing_keys(self, query: ParsedQuery, keys: Sequence[int]) -> set[int]:
         """The subset of `keys` whose papers pass the query's filters and exclusions."""

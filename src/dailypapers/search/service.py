@@ -23,7 +23,7 @@ from dailypapers.models import Paper
 from dailypapers.ports import ProgressSink, Store
 from dailypapers.search.embedders import Embedder, Vectors, document_text, embed_documents
 from dailypapers.search.fusion import FusionConfig, fuse
-from dailypapers.search.keyword import KeywordConfig, KeywordIndex
+from dailypapers.search.keyword import KeywordConfig, KeywordIndex, paper_key
 from dailypapers.search.query import ParsedQuery, SearchFilters, parse_query
 from dailypapers.search.vectors import VectorIndex
 
@@ -346,8 +346,8 @@ class SearchService:
         if count <= EXACT_LIMIT:
             return self.vectors.exact_keys(query_vector, allowed, depth)
         candidates = self.vectors.search(query_vector, depth * 5)  # a broad filter passes more than 1 in 5
-        passing = self.keyword.passing_keys(parsed, [self.vectors.key_of(doc) for doc, _ in candidates])
-        return [c for c in candidates if self.vectors.key_of(c[0]) in passing][:depth]
+        passing = self.keyword.passing_keys(parsed, [paper_key(doc) for doc, _ in candidates])
+        return [c for c in candidates if paper_key(c[0]) in passing][:depth]
 
     def _hits(self, parsed: ParsedQuery, ranked: Sequence[tuple[str, float]], snippets: bool) -> list[SearchHit]:
         if not ranked:

@@ -12,6 +12,9 @@ place: a changed paper gets a new row and its old row is marked dead (skipped in
 Optionally each paper also has "part" vectors (one per abstract sentence), stored int8 in an append-only file that
 is read with pread — never memory-mapped, so it costs page cache, not process RSS — and used to rescore candidates
 (max over the parts).
+
+Ids are kept as numpy columns, not Python objects: an id's row is found through its `paper_key` (sorted keys +
+searchsorted), so 1M papers cost ~40 MB of bookkeeping instead of ~175 MB of str objects and a dict.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from dailypapers.search.keyword import paper_key
 M, EF_CONSTRUCTION, EF_SEARCH = 16, 64, 96
 FLAT_LIMIT = 20_000  # below this many vectors the index is exact float32
 RANGE_MARGIN = 0.25  # SQ8 ranges are widened by this share of the trained span (later vectors may stick out)
-FORMAT = 2
+FORMAT = 3  # 3: ids and the key order inside the rows-*.npz (2: ids in a text file, still read)
+READABLE_FORMATS = (2, 3)
 PARTS_FILE = "parts.i8"  # append-only: rows of `dim` int8 values, scaled by PART_SCALE
 PART_SCALE = 127.0
 
@@ -61,8 +65,7 @@ class VectorIndex:
 
     def __init__(self, path: Path, model: str, dim: int) -> None:
         self.path, self.model, self.dim = path, model, dim
-        self.ids: list[str] = []  # row → arxiv_id; "" for a dead (replaced) row
-        self.rows: dict[str, int] = {}
+        self.ids = np.zeros(0, dtype="S1")  # by row: arxiv_id as UTF-8 bytes; b"" for a dead (replaced) row
         self.hashes = np.zeros(0, dtype=np.uint64)  # by row
         self.keys = np.zeros(0, dtype=np.int64)  # by row: paper_key, -1 when dead
         self.part_start = np.zeros(0, dtype=np.int64)  # by row: first part row in PARTS_FILE, -1 for none
@@ -70,7 +73,7 @@ class VectorIndex:
         self.parts_rows = 0  # rows in PARTS_FILE covered by the last save
         self._pending_parts: list[npt.NDArray[np.int8]] = []
         self.graph: faiss.Index = _empty(dim)
-        self.dead = 0
+        self.dead = 0  # rows whose paper got a newer row
         self._key_order: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
         self._loaded_mtime = 0.0
 
@@ -91,27 +94,30 @@ class VectorIndex:
             meta: dict[str, Any] = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return meta if meta.get("format") == FORMAT else None
+        return meta if meta.get("format") in READABLE_FORMATS else None
 
     def _load(self, meta: dict[str, Any]) -> None:
         stamp = meta["stamp"]
         try:
-            ids = (self.path / f"ids-{stamp}.txt").read_text(encoding="utf-8").split("\n")
             columns = np.load(self.path / f"rows-{stamp}.npz")
+            if meta["format"] == 2:
+                lines = (self.path / f"ids-{stamp}.txt").read_bytes().split(b"\n")
+                ids = np.array(lines if lines != [b""] else [], dtype="S")
+            else:
+                ids = columns["ids"]
             graph = faiss.read_index(str(self.path / f"graph-{stamp}.faiss"))
+            self.hashes, self.keys = columns["hashes"], columns["keys"]
+            self.part_start, self.part_count = columns["part_start"], columns["part_count"]
+            self._key_order = (columns["sorted_keys"], columns["key_order"]) if "key_order" in columns else None
         except (OSError, RuntimeError, ValueError, KeyError) as exc:
             raise StorageError(
                 f"vector index at {self.path} is damaged ({exc}); run `dailypapers embed --rebuild`"
             ) from exc
-        self.ids = ids if ids != [""] else []
-        self.hashes, self.keys = columns["hashes"], columns["keys"]
-        self.part_start, self.part_count = columns["part_start"], columns["part_count"]
+        self.ids = ids if len(ids) else np.zeros(0, dtype="S1")
         self.parts_rows = int(meta.get("parts_rows", 0))
         self._pending_parts = []
         self.graph = graph
-        self.rows = {arxiv_id: n for n, arxiv_id in enumerate(self.ids) if arxiv_id}
-        self.dead = len(self.ids) - len(self.rows)
-        self._key_order = None
+        self.dead = int((self.keys < 0).sum())
         self._loaded_mtime = (self.path / "meta.json").stat().st_mtime
 
     def reload_if_changed(self) -> None:
@@ -139,14 +145,23 @@ class VectorIndex:
             self._pending_parts = []
         stamp = f"{os.getpid()}-{len(self.ids)}-{os.urandom(3).hex()}"
         faiss.write_index(self.graph, str(self.path / f"graph-{stamp}.faiss"))
-        (self.path / f"ids-{stamp}.txt").write_text("\n".join(self.ids), encoding="utf-8")
+        sorted_keys, key_order = self._sorted_keys()  # saved, so a web process's first query need not sort 1M keys
         with (self.path / f"rows-{stamp}.npz").open("wb") as out:
-            np.savez(out, hashes=self.hashes, keys=self.keys, part_start=self.part_start, part_count=self.part_count)
+            np.savez(
+                out,
+                ids=self.ids,
+                hashes=self.hashes,
+                keys=self.keys,
+                part_start=self.part_start,
+                part_count=self.part_count,
+                sorted_keys=sorted_keys,
+                key_order=key_order,
+            )
         meta = {
             "format": FORMAT,
             "model": self.model,
             "dim": self.dim,
-            "count": len(self.rows),
+            "count": len(self),
             "stamp": stamp,
             "parts_rows": self.parts_rows,
         }
@@ -161,10 +176,35 @@ class VectorIndex:
     # -- writing -----------------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.ids) - self.dead
+
+    def id_at(self, row: int) -> str:
+        """The arxiv_id of a row ("" for a dead row)."""
+        return bytes(self.ids[row]).decode("utf-8")
+
+    def row_of(self, arxiv_id: str) -> int | None:
+        """The live row of a paper, or None."""
+        row = self.rows_of_ids([arxiv_id])[0]
+        return None if row < 0 else int(row)
+
+    def rows_of_ids(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
+        """The live row of each id, -1 for unknown ids: found by paper_key, then the id itself is checked."""
+        out = np.full(len(ids), -1, dtype=np.int64)
+        if not len(ids) or not len(self.ids):
+            return out
+        sorted_keys, order = self._sorted_keys()
+        wanted = np.array([paper_key(i) for i in ids], dtype=np.int64)
+        left, right = np.searchsorted(sorted_keys, wanted), np.searchsorted(sorted_keys, wanted, side="right")
+        encoded = [i.encode("utf-8") for i in ids]
+        for n in np.flatnonzero(right > left):
+            for at in range(int(left[n]), int(right[n])):  # more than one only for a 63-bit key collision
+                if self.ids[order[at]] == encoded[n]:
+                    out[n] = order[at]
+                    break
+        return out
 
     def hash_of(self, arxiv_id: str) -> int | None:
-        row = self.rows.get(arxiv_id)
+        row = self.row_of(arxiv_id)
         return None if row is None else int(self.hashes[row])
 
     def add(
@@ -179,14 +219,14 @@ class VectorIndex:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         first = len(self.ids)
-        for arxiv_id in ids:
-            old = self.rows.get(arxiv_id)
-            if old is not None:
-                self.ids[old] = ""
-                self.keys[old] = -1
-                self.dead += 1
-            self.rows[arxiv_id] = len(self.ids)
-            self.ids.append(arxiv_id)
+        if len(set(ids)) != len(ids):
+            raise ValueError("VectorIndex.add got the same id twice in one batch")
+        old = self.rows_of_ids(ids)
+        old = old[old >= 0]
+        self.ids[old] = b""
+        self.keys[old] = -1
+        self.dead += len(old)
+        self.ids = np.concatenate([self.ids, np.array([i.encode("utf-8") for i in ids], dtype="S")])
         self.hashes = np.concatenate([self.hashes, np.asarray(hashes, dtype=np.uint64)])
         self.keys = np.concatenate([self.keys, np.array([paper_key(i) for i in ids], dtype=np.int64)])
         starts = np.full(len(ids), -1, dtype=np.int64)
@@ -214,13 +254,13 @@ class VectorIndex:
 
     def search(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
         """The k nearest papers by cosine similarity, best first."""
-        if not self.rows or k <= 0:
+        if not len(self) or k <= 0:
             return []
         want = min(k + (k if self.dead else 0), len(self.ids))
         if isinstance(self.graph, faiss.IndexHNSW):
             self.graph.hnsw.efSearch = max(EF_SEARCH, want)
         scores, rows = self.graph.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), want)
-        hits = [(self.ids[int(r)], float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        hits = [(self.id_at(int(r)), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
         return [hit for hit in hits if hit[0]][:k]
 
     def _matrix(self, rows: Sequence[int]) -> Vectors:
@@ -230,8 +270,9 @@ class VectorIndex:
 
     def vectors(self, ids: Sequence[str]) -> tuple[list[str], Vectors]:
         """The stored vectors of the known ids among `ids` (in order), and those ids."""
-        known = [i for i in ids if i in self.rows]
-        return known, self._matrix([self.rows[i] for i in known])
+        rows = self.rows_of_ids(ids)
+        known = [i for i, row in zip(ids, rows, strict=True) if row >= 0]
+        return known, self._matrix(rows[rows >= 0].tolist())
 
     def exact(self, vector: Vectors, ids: Sequence[str], k: int) -> list[tuple[str, float]]:
         """Exact cosine ranking restricted to `ids` (for filtered searches over a small subset)."""
@@ -242,12 +283,16 @@ class VectorIndex:
         top = np.argsort(-scores)[:k]
         return [(known[int(n)], float(scores[n])) for n in top]
 
-    def rows_of_keys(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
-        """Live rows of the papers with these paper_keys (unknown keys are skipped)."""
+    def _sorted_keys(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The keys sorted, and the row of each: kept until the next add."""
         if self._key_order is None:
             order = np.argsort(self.keys, kind="stable")
             self._key_order = (self.keys[order], order)
-        sorted_keys, order = self._key_order
+        return self._key_order
+
+    def rows_of_keys(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
+        """Live rows of the papers with these paper_keys (unknown keys are skipped)."""
+        sorted_keys, order = self._sorted_keys()
         wanted = np.asarray(keys, dtype=np.int64)
         at = np.minimum(np.searchsorted(sorted_keys, wanted), max(len(sorted_keys) - 1, 0))
         if not len(sorted_keys):
@@ -263,16 +308,14 @@ class VectorIndex:
             return []
         scores = self._matrix(rows.tolist()) @ vector
         top = np.argsort(-scores)[:k]
-        return [(self.ids[int(rows[n])], float(scores[n])) for n in top]
-
-    def key_of(self, arxiv_id: str) -> int:
-        row = self.rows.get(arxiv_id)
-        return int(self.keys[row]) if row is not None else paper_key(arxiv_id)
+        return [(self.id_at(int(rows[n])), float(scores[n])) for n in top]
 
     def part_scores(self, vector: Vectors, ids: Sequence[str]) -> dict[str, float]:
         """Max cosine over each paper's part vectors, for the papers among `ids` that have parts."""
-        wanted = [(i, self.rows[i]) for i in ids if i in self.rows]
-        wanted = [(i, r) for i, r in wanted if self.part_count[r] > 0 and self.part_start[r] < self.parts_rows]
+        found = zip(ids, self.rows_of_ids(ids).tolist(), strict=True)
+        wanted = [
+            (i, r) for i, r in found if r >= 0 and self.part_count[r] > 0 and self.part_start[r] < self.parts_rows
+        ]
         if not wanted:
             return {}
         out: dict[str, float] = {}

@@ -151,7 +151,7 @@ def _read_meta(model_dir: Path, kind: str) -> dict[str, Any]:
 class OnnxEmbedder:
     """A sentence-transformer exported to ONNX with pooling and normalisation inside the graph."""
 
-    def __init__(self, model_dir: Path, *, threads: int = 0, batch_size: int = 32) -> None:
+    def __init__(self, model_dir: Path, *, threads: int = 0, batch_size: int = 16) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -185,7 +185,8 @@ class OnnxEmbedder:
     def _run(self, texts: Sequence[str], on_batch: _BatchSink | None = None) -> Vectors:
         """Embed in length-sorted batches; `on_batch` also gets each batch's contextual token vectors."""
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
-        # Similar lengths together: padding to the longest text in a batch is the main waste.
+        # Similar lengths together: padding to the longest text in a batch is the main waste. Batches of 16 beat
+        # 32 and 64 on arXiv abstracts (45 vs 42 vs 41 papers/s with sentence vectors, 1,000 papers, one run).
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with_tokens = on_batch is not None and self.token_output
         outputs = ["sentence_embedding", "token_embeddings"] if with_tokens else ["sentence_embedding"]

@@ -10,12 +10,16 @@ scores the current hand-tuned blend on the same rows and fits linear scorers ove
 ascent on nDCG@10 and pairwise logistic regression; `--method ln`: a listwise softmax fit), reporting the 5-fold
 cross-validated nDCG@10 / Recall@100 (fit on 4/5 of the queries, scored on the held-out 1/5) — the honest
 figure — beside the in-sample one.
+  `.venv/bin/python -m bench.fusion_fit extra --features /tmp/quality/features.npz --out /tmp/quality/extra.npz`
+adds new lexical and static-model signals for the same candidates (sentence bm25, query-stem coverage, bigrams,
+minilm-static cosines; see EXTRA); `fit --extra /tmp/quality/extra.npz` fits with them as extra columns.
 Files are written outside the project (the feature dump is ~50 MB).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import shutil
@@ -241,15 +245,170 @@ def dump(args: argparse.Namespace) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+# -- extra: new lexical / static-model signals for the dumped candidates ----------------------------------
+
+EXTRA = (
+    "sb",  # best sentence bm25 (a sentence scored as a document, avgdl over the query's candidates) / best
+    "sb_cov",  # idf share of the query's stems inside that best sentence
+    "s_cov",  # best idf share of the query's stems in any one sentence
+    "sb2",  # best bm25 over windows of two adjacent sentences / best
+    "tb",  # title bm25 / best
+    "cov",  # idf share of the query's stems anywhere in title + abstract
+    "cov_n",  # plain share of the query's distinct stems anywhere in title + abstract
+    "bigram",  # share of the query's adjacent stem pairs found adjacent in title or abstract
+    "st_pc",  # static-model (minilm-static) paper cosine to the query
+    "st_bp",  # static-model best part cosine
+    "span",  # 1 / (1 + shortest token window holding every query stem the paper has), times cov
+    "ent",  # share of the query's identifier-like words (a digit or an inner capital: IL-6, p53, GPT-4) found verbatim
+    "len",  # log of the abstract's stem count (a length prior)
+)
+IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+def _identifiers(text: str) -> set[str]:
+    return {w.lower() for w in IDENT.findall(text) if any(c.isdigit() for c in w) or any(c.isupper() for c in w[1:])}
+
+
+def _bm25(
+    tf: dict[str, int], length: int, avgdl: float, idf: dict[str, float], k1: float = 1.2, b: float = 0.75
+) -> float:
+    norm = k1 * (1 - b + b * length / avgdl)
+    return sum(idf[t] * f * (k1 + 1) / (f + norm) for t, f in tf.items() if t in idf)
+
+
+def _shortest_span(tokens: list[str], wanted: set[str]) -> int:
+    """Tokens in the shortest window holding every stem of `wanted` that occurs in `tokens` (0: none occurs)."""
+    present = wanted & set(tokens)
+    if not present:
+        return 0
+    have: dict[str, int] = {}
+    need, best, left = len(present), len(tokens), 0
+    for right, token in enumerate(tokens):
+        if token in present:
+            have[token] = have.get(token, 0) + 1
+        while len(have) == need:
+            best = min(best, right - left + 1)
+            gone = tokens[left]
+            if gone in have:
+                have[gone] -= 1
+                if not have[gone]:
+                    del have[gone]
+            left += 1
+    return best
+
+
+def extra(args: argparse.Namespace) -> None:
+    from collections import Counter
+
+    from dailypapers.search.embedders import StaticEmbedder, split_sentences
+    from dailypapers.search.keyword import KeywordIndex
+
+    saved = np.load(args.features)
+    ids, qids, sizes = saved["ids"].tolist(), saved["qids"].tolist(), saved["sizes"].tolist()
+    queries = {str(q["_id"]): q["text"] for q in read_jsonl(args.queries)}
+    papers = {p.arxiv_id: p for p in corpus_papers(args.corpus)}
+    work = Path(tempfile.mkdtemp(prefix="dp-extra-"))
+    try:
+        index = KeywordIndex(work / "keyword")
+        index.upsert(papers.values(), heap=256_000_000)
+        searcher = index.index.searcher()
+        total = searcher.num_docs
+        analyze = index.analyzer.analyze
+        # Per paper: title stems, each sentence's stems, all stems in order (title then abstract).
+        started = time.perf_counter()
+        title_t = {d: analyze(p.title) for d, p in papers.items()}
+        sent_t = {d: [analyze(s) for s in split_sentences(p.abstract)] or [[]] for d, p in papers.items()}
+        ents = {d: {w.lower() for w in IDENT.findall(f"{p.title} {p.abstract}")} for d, p in papers.items()}
+        static = StaticEmbedder(Path("data/models/minilm-static"))
+        needed = sorted(set(ids))
+        st_docs, st_parts = static.embed_documents([(papers[d].title, papers[d].abstract) for d in needed])
+        st_row = {d: n for n, d in enumerate(needed)}
+        print(f"papers analysed and static-embedded in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+        df_cache: dict[str, float] = {}
+
+        def idf(stem: str) -> float:
+            if stem not in df_cache:
+                df = max(searcher.doc_freq("abstract", stem), searcher.doc_freq("title", stem))
+                df_cache[stem] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+            return df_cache[stem]
+
+        out = np.zeros((len(ids), len(EXTRA)))
+        at = 0
+        started = time.perf_counter()
+        for qid, size in zip(qids, sizes, strict=True):
+            parsed = query_text(queries[qid])
+            stems = [t for w in parsed.words for t in analyze(w)]
+            q_idf = {t: idf(t) for t in stems}
+            q_total = sum(q_idf.values()) or 1.0
+            pairs = {(a, b) for a, b in itertools.pairwise(stems) if a != b}
+            q_vec = static.embed([parsed.text])[0]
+            q_ent = _identifiers(queries[qid])
+            cands = ids[at : at + size]
+            avg_sent = float(np.mean([len(s) for d in cands for s in sent_t[d]])) or 1.0
+            avg_title = float(np.mean([len(title_t[d]) for d in cands])) or 1.0
+            block = np.zeros((size, len(EXTRA)))
+            for n, doc in enumerate(cands):
+                sents = sent_t[doc]
+                s_scores = [_bm25(Counter(s), len(s), avg_sent, q_idf) for s in sents]
+                best = int(np.argmax(s_scores))
+                covs = [sum(q_idf[t] for t in set(s) if t in q_idf) / q_total for s in sents]
+                wins = (
+                    [s_scores[0]]
+                    if len(sents) < 2
+                    else [
+                        _bm25(Counter(a + b), len(a) + len(b), 2 * avg_sent, q_idf)
+                        for a, b in itertools.pairwise(sents)
+                    ]
+                )
+                title = title_t[doc]
+                everything = title + [t for s in sents for t in s]
+                present = set(everything)
+                doc_pairs = set(itertools.pairwise(title)) | {p for s in sents for p in itertools.pairwise(s)}
+                cov = sum(q_idf[t] for t in present if t in q_idf) / q_total
+                span = _shortest_span(everything, set(q_idf))
+                row = st_row[doc]
+                parts = st_parts[row]
+                block[n] = [
+                    s_scores[best],
+                    covs[best],
+                    max(covs),
+                    max(wins),
+                    _bm25(Counter(title), len(title), avg_title, q_idf),
+                    cov,
+                    len(present & set(q_idf)) / max(len(q_idf), 1),
+                    len(pairs & doc_pairs) / len(pairs) if pairs else 0.0,
+                    float(st_docs[row] @ q_vec),
+                    float((parts @ q_vec).max()) if len(parts) else float(st_docs[row] @ q_vec),
+                    cov / (1 + span) if span else 0.0,
+                    len(q_ent & ents[doc]) / len(q_ent) if q_ent else 0.0,
+                    float(np.log1p(sum(len(s) for s in sents))),
+                ]
+            for name in ("sb", "sb2", "tb"):
+                j = EXTRA.index(name)
+                block[:, j] /= max(float(block[:, j].max()), 1e-9)
+            out[at : at + size] = block
+            at += size
+        print(f"{len(qids)} queries, extra features in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+        np.savez(args.out, features=out, names=np.array(EXTRA), ids=np.array(ids))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # -- fit --------------------------------------------------------------------------------------------------
 
 
 class Data:
     """Candidates padded to one [query, candidate, feature] block so a weight vector scores every query at once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, extra: Path | None = None) -> None:
         saved = np.load(path)
         self.names: list[str] = [str(n) for n in saved["names"]]
+        features = saved["features"]
+        if extra is not None:  # columns from `extra`, row for row the same candidates
+            more = np.load(extra)
+            assert (more["ids"] == saved["ids"]).all()
+            self.names += [str(n) for n in more["names"]]
+            features = np.concatenate([features, more["features"]], axis=1)
         sizes = saved["sizes"]
         width = int(sizes.max())
         self.x = np.zeros((len(sizes), width, len(self.names)))
@@ -257,7 +416,7 @@ class Data:
         self.mask = np.zeros((len(sizes), width), dtype=bool)
         at = 0
         for n, size in enumerate(sizes.tolist()):
-            self.x[n, :size] = saved["features"][at : at + size]
+            self.x[n, :size] = features[at : at + size]
             self.rel[n, :size] = saved["rel"][at : at + size]
             self.mask[n, :size] = True
             at += size
@@ -404,7 +563,7 @@ def cross_validate(
 
 
 def fit(args: argparse.Namespace) -> None:
-    data = Data(args.features)
+    data = Data(args.features, args.extra)
     everything = np.arange(len(data.ideal))
     base_cols = data.columns(list(BASE))
     n, r = data.metrics(base_cols, np.array(list(BASE.values())), everything)
@@ -440,6 +599,12 @@ def fit(args: argparse.Namespace) -> None:
         "adapt_sem1": ["kw", "sem", "kw*q_sem1"],
         "all-share": [f for f in FEATURES if f != "share"],
         "everything": list(data.names),
+        **{f"+{e}": ["kw", "pc_m", "bp_m", e] for e in EXTRA},
+        "+covs": ["kw", "pc_m", "bp_m", "cov", "cov_n"],
+        "+sent": ["kw", "pc_m", "bp_m", "sb", "sb_cov", "s_cov"],
+        "+lex": ["kw", "pc_m", "bp_m", "sb", "sb_cov", "s_cov", "sb2", "tb", "cov", "cov_n", "bigram", "span"],
+        "+static": ["kw", "pc_m", "bp_m", "st_pc", "st_bp"],
+        "+new": ["kw", "pc_m", "bp_m", *EXTRA],
     }
     chosen = args.sets.split(",") if args.sets else list(sets)
     for name in chosen:
@@ -474,13 +639,19 @@ def main() -> None:
     d.add_argument("--qrels", type=Path, default=SCIFACT / "qrels-train.tsv")
     d.add_argument("--embed-cache", type=Path, required=True)
     d.add_argument("--out", type=Path, required=True)
+    e = sub.add_parser("extra")
+    e.add_argument("--corpus", type=Path, default=SCIFACT / "corpus.jsonl.gz")
+    e.add_argument("--queries", type=Path, default=SCIFACT / "queries-train.jsonl")
+    e.add_argument("--features", type=Path, required=True)
+    e.add_argument("--out", type=Path, required=True)
     f = sub.add_parser("fit")
     f.add_argument("--features", type=Path, required=True)
+    f.add_argument("--extra", type=Path, help="columns written by `extra` for the same dump")
     f.add_argument("--folds", type=int, default=5)
     f.add_argument("--method", default="both", choices=["ca", "lr", "both", "ln"])
     f.add_argument("--sets", default="", help="comma-separated feature-set names (default: all)")
     args = parser.parse_args()
-    dump(args) if args.command == "dump" else fit(args)
+    {"dump": dump, "extra": extra, "fit": fit}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,17 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_") or "model"
 
 
+@dataclass(slots=True)
+class _FilterChecks:
+    """What one query learned about its filters: how many papers pass (and which, when few), and the verdicts on
+    keys already checked. The feedback pass reuses it instead of counting and checking again (a broad filter at 1M
+    papers: ~13 ms to count, ~19 ms to check 1,000 candidates)."""
+
+    count: int | None = None
+    allowed: list[int] = field(default_factory=list)
+    verdicts: dict[int, bool] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class SearchPlan:
     """A checked request: the parsed query, the mode that will really run (and why, if not the one asked)."""
@@ -289,10 +300,11 @@ class SearchService:
             return self.keyword.search(parsed, limit=depth)[0]
         assert self.embedder is not None
         query_vector = self.embedder.embed([parsed.text])[0]
+        checked = _FilterChecks()  # one query's filter work, shared by the feedback pass
         if mode == "semantic":
-            return self._vector_list(parsed, query_vector, depth)
+            return self._vector_list(parsed, query_vector, depth, checked)
         keyword = self.keyword.search(parsed, limit=depth)[0]
-        fused = self._hybrid(parsed, query_vector, keyword, depth)
+        fused = self._hybrid(parsed, query_vector, keyword, depth, checked)
         docs, weight = self.fusion.feedback_docs, self.fusion.feedback_weight
         if docs <= 0 or weight <= 0 or not keyword or not fused:  # measured only with both lists present
             return fused
@@ -305,16 +317,23 @@ class SearchService:
             return fused
         moved = query_vector + weight * top.mean(axis=0)
         moved = (moved / max(float(np.linalg.norm(moved)), 1e-12)).astype(np.float32)
-        return self._hybrid(parsed, moved, keyword, depth)
+        return self._hybrid(parsed, moved, keyword, depth, checked)
 
-    def _vector_list(self, parsed: ParsedQuery, query_vector: Vectors, depth: int) -> list[tuple[str, float]]:
+    def _vector_list(
+        self, parsed: ParsedQuery, query_vector: Vectors, depth: int, checked: _FilterChecks | None = None
+    ) -> list[tuple[str, float]]:
         # Twice the candidates by paper vector, re-ranked with the part vectors, then cut.
-        return self._rescore(query_vector, self._semantic(parsed, query_vector, 2 * depth))[:depth]
+        return self._rescore(query_vector, self._semantic(parsed, query_vector, 2 * depth, checked))[:depth]
 
     def _hybrid(
-        self, parsed: ParsedQuery, query_vector: Vectors, keyword: list[tuple[str, float]], depth: int
+        self,
+        parsed: ParsedQuery,
+        query_vector: Vectors,
+        keyword: list[tuple[str, float]],
+        depth: int,
+        checked: _FilterChecks | None = None,
     ) -> list[tuple[str, float]]:
-        vector = self._vector_list(parsed, query_vector, depth)
+        vector = self._vector_list(parsed, query_vector, depth, checked)
         seen = {doc for doc, _ in vector}
         missing = [doc for doc, _ in keyword if doc not in seen]  # keyword hits get their semantic score too
         semantic = dict(self._rescore(query_vector, self._cosines(query_vector, missing))) if missing else {}
@@ -338,16 +357,23 @@ class SearchService:
         scores = [(doc, (1 - weight) * score + weight * parts.get(doc, score)) for doc, score in ranked]
         return sorted(scores, key=lambda item: (-item[1], item[0]))
 
-    def _semantic(self, parsed: ParsedQuery, query_vector: Vectors, depth: int) -> list[tuple[str, float]]:
+    def _semantic(
+        self, parsed: ParsedQuery, query_vector: Vectors, depth: int, checked: _FilterChecks | None = None
+    ) -> list[tuple[str, float]]:
         assert self.vectors is not None
         if not (parsed.filters.active or parsed.excluded or parsed.phrases):
             return self.vectors.search(query_vector, depth)
-        allowed, count = self.keyword.filtered_keys(parsed, limit=EXACT_LIMIT)
-        if count <= EXACT_LIMIT:
-            return self.vectors.exact_keys(query_vector, allowed, depth)
+        checked = checked or _FilterChecks()
+        if checked.count is None:
+            checked.allowed, checked.count = self.keyword.filtered_keys(parsed, limit=EXACT_LIMIT)
+        if checked.count <= EXACT_LIMIT:
+            return self.vectors.exact_keys(query_vector, checked.allowed, depth)
         candidates = self.vectors.search(query_vector, depth * 5)  # a broad filter passes more than 1 in 5
-        passing = self.keyword.passing_keys(parsed, [paper_key(doc) for doc, _ in candidates])
-        return [c for c in candidates if paper_key(c[0]) in passing][:depth]
+        keys = [paper_key(doc) for doc, _ in candidates]
+        unchecked = [key for key in keys if key not in checked.verdicts]
+        passing = self.keyword.passing_keys(parsed, unchecked)
+        checked.verdicts.update((key, key in passing) for key in unchecked)
+        return [c for c, key in zip(candidates, keys, strict=True) if checked.verdicts[key]][:depth]
 
     def _hits(self, parsed: ParsedQuery, ranked: Sequence[tuple[str, float]], snippets: bool) -> list[SearchHit]:
         if not ranked:

@@ -33,13 +33,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bench.search_quality import SCIFACT, CachingEmbedder, corpus_papers, query_text, read_jsonl, read_qrels
+from bench.search_quality import (
+    SCIFACT,
+    CachingEmbedder,
+    corpus_papers,
+    query_text,
+    read_benchmark,
+    read_jsonl,
+    scratch_hub,
+)
 from dailypapers.search.embedders import make_embedder
 from dailypapers.search.fusion import FusionConfig
 from dailypapers.search.service import SearchService
 from dailypapers.search.vectors import PART_SCALE, PARTS_FILE
-from dailypapers.settings import Settings
-from dailypapers.wiring import make_hub, migrate_database
 
 F = npt.NDArray[np.float64]
 FEATURES = (
@@ -95,13 +101,8 @@ WORD = re.compile(r"[a-z0-9]{3,}")
 
 
 def dump(args: argparse.Namespace) -> None:
-    queries = {str(q["_id"]): q["text"] for q in read_jsonl(args.queries)}
-    qrels = {q: rel for q, rel in read_qrels(args.qrels).items() if q in queries}
-    work = Path(tempfile.mkdtemp(prefix="dp-fusion-"))
-    try:
-        settings = Settings(database_url=f"sqlite:///{work / 'hub.db'}")
-        migrate_database(settings)
-        hub = make_hub(settings)
+    queries, qrels = read_benchmark(args.queries, args.qrels)
+    with scratch_hub("dp-fusion-") as (hub, work):
         papers = corpus_papers(args.corpus)
         words = {p.arxiv_id: set(WORD.findall(f"{p.title} {p.abstract}".lower())) for p in papers}
         hub.store.upsert_papers(papers)
@@ -241,8 +242,6 @@ def dump(args: argparse.Namespace) -> None:
             ids=np.array(cand_ids),
             qids=np.array(qids),
         )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 # -- extra: new lexical / static-model signals for the dumped candidates ----------------------------------

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dailypapers.hub import Hub
 from dailypapers.models import Paper
 from dailypapers.search.embedders import Embedder, Vectors, embed_documents, make_embedder
 from dailypapers.search.fusion import FusionConfig
@@ -60,6 +62,24 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
             if len(row) >= 3 and int(row[2]) > 0:
                 qrels.setdefault(row[0], {})[row[1]] = int(row[2])
     return qrels
+
+
+def read_benchmark(queries: Path, qrels: Path) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """The queries (id → text) and the judgements of those queries."""
+    texts = {str(q["_id"]): q["text"] for q in read_jsonl(queries)}
+    return texts, {q: rel for q, rel in read_qrels(qrels).items() if q in texts}
+
+
+@contextmanager
+def scratch_hub(prefix: str) -> Iterator[tuple[Hub, Path]]:
+    """A migrated SQLite hub in a new temporary directory (and that directory), removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        settings = Settings(database_url=f"sqlite:///{work / 'hub.db'}")
+        migrate_database(settings)
+        yield make_hub(settings), work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int = 10) -> float:
@@ -203,13 +223,8 @@ def main() -> None:
     if not args.corpus.exists():
         sys.exit(f"corpus not found: {args.corpus} (the SciFact data lives beside the project, in ../shared/data)")
 
-    queries = {str(q["_id"]): q["text"] for q in read_jsonl(args.queries)}
-    qrels = {q: rel for q, rel in read_qrels(args.qrels).items() if q in queries}
-    work = Path(tempfile.mkdtemp(prefix="dp-quality-"))
-    try:
-        settings = Settings(database_url=f"sqlite:///{work / 'hub.db'}")
-        migrate_database(settings)
-        hub = make_hub(settings)
+    queries, qrels = read_benchmark(args.queries, args.qrels)
+    with scratch_hub("dp-quality-") as (hub, work):
         papers = corpus_papers(args.corpus)
         started = time.perf_counter()
         for start in range(0, len(papers), 2000):
@@ -242,8 +257,6 @@ def main() -> None:
         results = evaluate(service, queries, qrels)
         if cached is not None:
             cached.save()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({m: {k: v for k, v in r.items() if k != "ms_per_query"} for m, r in results.items()}))
 
 

@@ -47,6 +47,21 @@ def test_replaced_vector_gets_a_new_row_and_the_old_one_is_skipped(tmp_path: Pat
     assert all(score == pytest.approx(1.0, abs=1e-5) for _, score in hits)
 
 
+def test_the_same_paper_twice_in_one_batch_keeps_its_last_vector(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    index = VectorIndex(tmp_path, "m", 32)
+    first, second, other = unit(rng, 3)
+    index.add(["a", "b", "a"], np.stack([first, other, second]), [1, 2, 3], [unit(rng, 1), unit(rng, 2), unit(rng, 3)])
+    assert len(index) == 2
+    assert index.hash_of("a") == 3
+    best, score = index.search(second, 1)[0]
+    assert best == "a"
+    assert score == pytest.approx(1.0, abs=1e-5)
+    row = index.row_of("a")
+    assert row is not None
+    assert int(index.part_count[row]) == 3
+
+
 def test_keys_parts_and_persistence(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     index = VectorIndex(tmp_path, "m", 32)

@@ -219,8 +219,10 @@ class VectorIndex:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         first = len(self.ids)
-        if len(set(ids)) != len(ids):
-            raise ValueError("VectorIndex.add got the same id twice in one batch")
+        if len(set(ids)) != len(ids):  # a paper twice in one batch: its last vector wins, as with two adds
+            keep = sorted({arxiv_id: n for n, arxiv_id in enumerate(ids)}.values())
+            ids, vectors, hashes = [ids[n] for n in keep], vectors[keep], [hashes[n] for n in keep]
+            parts = [parts[n] for n in keep] if parts is not None else None
         old = self.rows_of_ids(ids)
         old = old[old >= 0]
         self.ids[old] = b""

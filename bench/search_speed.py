@@ -43,7 +43,7 @@ import numpy as np
 from dailypapers.models import Paper
 from dailypapers.search.embedders import Embedder, Vectors, embed_documents, make_embedder, normalise
 from dailypapers.search.query import parse_query
-from dailypapers.search.service import SearchService, text_hash
+from dailypapers.search.service import SearchService, paper_facts, text_hash
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub, migrate_database
 
@@ -218,7 +218,8 @@ def main() -> None:
         t = time.perf_counter()
         documents = [(p.title, p.abstract) for p in batch]
         vectors, parts = embed_documents(embedder, documents, parts=not args.no_parts)
-        service.vectors.add([p.arxiv_id for p in batch], vectors, [text_hash(p) for p in batch], parts)
+        facts = [paper_facts(p) for p in batch]
+        service.vectors.add([p.arxiv_id for p in batch], vectors, [text_hash(p) for p in batch], parts, facts)
         embed_seconds += time.perf_counter() - t
         scores = np.concatenate([exact_scores, query_vectors @ vectors.T], axis=1)
         ids = np.concatenate([exact_ids, np.array([[p.arxiv_id for p in batch]] * len(QUERIES), dtype=object)], 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from dailypapers.search import vectors as vectors_module
 from dailypapers.search.embedders import normalise, split_sentences
 from dailypapers.search.keyword import paper_key
+from dailypapers.search.query import SearchFilters
 from dailypapers.search.vectors import VectorIndex
 
 
@@ -114,3 +116,28 @@ def test_an_index_saved_in_the_previous_layout_still_opens(tmp_path: Path) -> No
     assert old.hash_of("b") == 4
     assert [doc for doc, _ in old.search(docs[2], 2)] in (["b", "c"], ["c", "b"])
     assert old.search(docs[1], 1)[0][0] != "b"  # the dead row stays dead
+    assert old.filter_mask(SearchFilters(has_code=True)) is None  # no filter facts in that layout: not guessed
+
+
+def test_filter_facts_mask_rows_and_stop_at_the_category_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors_module, "CATEGORY_WORDS", 1)  # 64 category bits
+    rng = np.random.default_rng(5)
+    index = VectorIndex(tmp_path, "m", 32)
+    names = [f"cs.x{n}" for n in range(70)]  # 70 queryable terms: 6 get no bit
+    facts = [(738_000 + n, n % 2 == 0, [names[n], "cs", "68T07"]) for n in range(70)]
+    index.add([f"p{n}" for n in range(70)], unit(rng, 70), list(range(70)), facts=facts)
+    assert index.categories_full
+    assert "68T07" not in index.category_names  # not a term `cat:` can ask for
+    mask = index.filter_mask(SearchFilters(categories=("cs.x3", "cs.x5")))
+    assert mask is not None
+    assert [index.id_at(r) for r in np.flatnonzero(mask).tolist()] == ["p3", "p5"]
+    assert index.filter_mask(SearchFilters(categories=("cs.x69",))) is None  # past the cap: the keyword index knows
+    coded = index.filter_mask(SearchFilters(categories=("cs",), has_code=True, start=date.fromordinal(738_010)))
+    assert coded is not None
+    assert [index.id_at(r) for r in np.flatnonzero(coded).tolist()] == [f"p{n}" for n in range(10, 70, 2)]
+    index.save()
+    again = VectorIndex.open(tmp_path, "m", 32)
+    assert again.categories_full
+    reopened = again.filter_mask(SearchFilters(categories=("cs.x3",)))
+    assert reopened is not None
+    assert [again.id_at(r) for r in np.flatnonzero(reopened).tolist()] == ["p3"]

@@ -33,6 +33,11 @@ def paper_key(arxiv_id: str) -> int:
     return int.from_bytes(digest, "little") >> 1
 
 
+def category_terms(categories: Iterable[str]) -> list[str]:
+    """What `cat:` matches for a paper: each category and its archive, lowercased (cs.CV → cs.cv, cs)."""
+    return sorted({c.lower() for c in categories} | {c.split(".")[0].lower() for c in categories})
+
+
 @dataclass(frozen=True, slots=True)
 class KeywordConfig:
     """Ranking knobs, tuned with bench/search_quality.py on the SciFact train split."""
@@ -131,7 +136,7 @@ class KeywordIndex:
 
     @staticmethod
     def _document(paper: Paper) -> tantivy.Document:
-        categories = sorted({c.lower() for c in paper.categories} | {c.split(".")[0].lower() for c in paper.categories})
+        categories = category_terms(paper.categories)
         return tantivy.Document(
             arxiv_id=paper.arxiv_id,
             key=paper_key(paper.arxiv_id),

@@ -23,6 +23,11 @@ _YEAR_RANGE = re.compile(r"^(\d{4})?(?:\s*(?:-|\.\.)\s*(\d{4})?)?$")
 _CATEGORY = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)?$", re.IGNORECASE)
 
 
+def is_category_term(value: str) -> bool:
+    """Whether `cat:` can ask for this value (arXiv's "cs.CV", "cs", "astro-ph.GA"; not MSC codes like "68T07")."""
+    return bool(_CATEGORY.match(value))
+
+
 @dataclass(frozen=True, slots=True)
 class SearchFilters:
     """Restrictions applied before ranking cuts the list: every one must hold for a paper to be a result."""

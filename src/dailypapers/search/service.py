@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from dailypapers.errors import InvalidInput, PaperNotFound
 from dailypapers.models import Paper
 from dailypapers.ports import ProgressSink, Store
 from dailypapers.search.embedders import Embedder, Vectors, document_text, embed_documents
 from dailypapers.search.fusion import FusionConfig, fuse
-from dailypapers.search.keyword import KeywordConfig, KeywordIndex, paper_key
+from dailypapers.search.keyword import KeywordConfig, KeywordIndex, category_terms, paper_key
 from dailypapers.search.query import ParsedQuery, SearchFilters, parse_query
-from dailypapers.search.vectors import VectorIndex
+from dailypapers.search.vectors import Facts, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,11 @@ def text_hash(paper: Paper) -> int:
     return int.from_bytes(digest, "little")
 
 
+def paper_facts(paper: Paper) -> Facts:
+    """What filters test, kept beside a paper's vector: published day, has code, category terms."""
+    return paper.published.date().toordinal(), bool(paper.github_repo), category_terms(paper.categories)
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_") or "model"
 
@@ -94,6 +100,8 @@ class _FilterChecks:
     count: int | None = None
     allowed: list[int] = field(default_factory=list)
     verdicts: dict[int, bool] = field(default_factory=dict)
+    mask: npt.NDArray[np.bool_] | None = None  # rows passing, from the vector index's own filter facts
+    mask_tried: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +197,15 @@ class SearchService:
             return report
         todo = [(p, h) for p in papers if self.vectors.hash_of(p.arxiv_id) != (h := text_hash(p))]
         report.unchanged = len(papers) - len(todo)
+        if report.unchanged:  # text unchanged, but the date, categories or code link may have changed
+            changed = {p.arxiv_id for p, _ in todo}
+            same = [p for p in papers if p.arxiv_id not in changed]
+            self.vectors.set_facts([p.arxiv_id for p in same], [paper_facts(p) for p in same])
         if todo:
             started = time.perf_counter()
             vectors, parts = self._embed([p for p, _ in todo])
-            self.vectors.add([p.arxiv_id for p, _ in todo], vectors, [h for _, h in todo], parts)
+            facts = [paper_facts(p) for p, _ in todo]
+            self.vectors.add([p.arxiv_id for p, _ in todo], vectors, [h for _, h in todo], parts, facts)
             report.seconds = time.perf_counter() - started
             report.embedded = len(todo)
             report.ids = [p.arxiv_id for p, _ in todo]
@@ -364,6 +377,11 @@ class SearchService:
         if not (parsed.filters.active or parsed.excluded or parsed.phrases):
             return self.vectors.search(query_vector, depth)
         checked = checked or _FilterChecks()
+        if not (parsed.filters.authors or parsed.excluded or parsed.phrases):
+            if not checked.mask_tried:
+                checked.mask, checked.mask_tried = self.vectors.filter_mask(parsed.filters), True
+            if checked.mask is not None:
+                return self.vectors.search_mask(query_vector, depth, checked.mask, exact_limit=EXACT_LIMIT)
         if checked.count is None:
             checked.allowed, checked.count = self.keyword.filtered_keys(parsed, limit=EXACT_LIMIT)
         if checked.count <= EXACT_LIMIT:

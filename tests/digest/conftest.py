@@ -7,7 +7,7 @@ import email
 import hashlib
 import socket
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 
 from dailypapers.adapters.clock import FixedClock
 from dailypapers.hub import Hub
+from dailypapers.models import User
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from tests.web import seed
@@ -58,6 +59,26 @@ class SmtpSink:
 
     def digests(self) -> list[EmailMessage]:
         return [m for m in self.messages if m["List-Unsubscribe"] is not None]
+
+
+def html_body(message: EmailMessage) -> str:
+    """The HTML alternative of a digest mail."""
+    part = message.get_body(("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def ada_member(hub: Hub) -> User:
+    """The member ada@example.org, signed up a month before the send."""
+    return hub.store.get_or_create_user("ada@example.org", "ada", SEND_AT - timedelta(days=30))
+
+
+def send_daily(hub: DigestHub, sink: SmtpSink, *addresses: str) -> None:
+    """Confirm these subscribers, then run the daily digest at its send time."""
+    for address in addresses:
+        subscribe_confirmed(hub, sink, address)
+    hub.clock.at = SEND_AT  # type: ignore[attr-defined]
+    hub.run_digest("daily")
 
 
 def free_port() -> int:

@@ -18,6 +18,7 @@ from tests.digest.conftest import (
     SEND_AT,
     DigestHub,
     SmtpSink,
+    html_body,
     seed_feed,
     set_setting,
     subscribe_confirmed,
@@ -25,12 +26,6 @@ from tests.digest.conftest import (
 from tests.web import seed
 
 HREF_RE = re.compile(r'href="([^"]+)"')
-
-
-def _html(message: EmailMessage) -> str:
-    part = message.get_body(("html",))
-    assert part is not None
-    return str(part.get_content())
 
 
 def _text(message: EmailMessage) -> str:
@@ -68,7 +63,7 @@ def test_confirmed_subscriber_gets_a_well_formed_digest(dhub: DigestHub, smtp: t
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = re.fullmatch(r"<(http://papers\.example\.org/unsubscribe/[^>]+)>", mail["List-Unsubscribe"])
     assert unsubscribe, repr(mail["List-Unsubscribe"])
-    html = _html(mail)
+    html = html_body(mail)
     links = HREF_RE.findall(html)
     assert links
     assert all(link.startswith(("http://", "https://")) for link in links), links
@@ -104,9 +99,9 @@ def test_topics_filter_the_trending_list(dhub: DigestHub, smtp: tuple[SmtpSink, 
     dhub.clock.at = SEND_AT  # type: ignore[attr-defined]
     dhub.run_digest("daily")
     [cv] = sink.to("cv@example.org")
-    assert set(re.findall(r"/papers/([\d.]+)\"", _html(cv))) == {ids[0], ids[6]}
+    assert set(re.findall(r"/papers/([\d.]+)\"", html_body(cv))) == {ids[0], ids[6]}
     [lang] = sink.to("lang@example.org")
-    assert set(re.findall(r"/papers/([\d.]+)\"", _html(lang))) == {ids[1]}
+    assert set(re.findall(r"/papers/([\d.]+)\"", html_body(lang))) == {ids[1]}
 
 
 def test_papers_already_sent_are_not_repeated(dhub: DigestHub, smtp: tuple[SmtpSink, int]) -> None:
@@ -125,8 +120,8 @@ def test_papers_already_sent_are_not_repeated(dhub: DigestHub, smtp: tuple[SmtpS
     assert set(monday.paper_ids) == {"2608.21001", "2608.21999"}
     dhub.run_digest("daily")
     first, second = sink.to("ada@example.org")
-    assert set(re.findall(r"/papers/([\d.]+)\"", _html(first))) == {"2608.21001"}
-    assert set(re.findall(r"/papers/([\d.]+)\"", _html(second))) == {"2608.21999"}
+    assert set(re.findall(r"/papers/([\d.]+)\"", html_body(first))) == {"2608.21001"}
+    assert set(re.findall(r"/papers/([\d.]+)\"", html_body(second))) == {"2608.21999"}
 
 
 def test_rebuilding_a_digest_keeps_its_snapshot(dhub: DigestHub, smtp: tuple[SmtpSink, int]) -> None:
@@ -328,7 +323,7 @@ def test_signed_in_subscribers_get_picks_for_them(
     dhub.clock.at = SEND_AT  # type: ignore[attr-defined]
     dhub.run_digest("daily")
     [ada] = sink.to("ada@example.org")
-    html = _html(ada)
+    html = html_body(ada)
     assert "Picked for you" in html
     picks = html.split("Picked for you", 1)[1]
     assert f"/papers/{ids[6]}" in picks  # "Language agents for vision tasks"
@@ -336,7 +331,7 @@ def test_signed_in_subscribers_get_picks_for_them(
     assert f'/papers/{ids[1]}"' not in picks  # never the paper they upvoted
     assert "PICKED FOR YOU" in _text(ada)
     [anon] = sink.to("anon@example.org")
-    assert "Picked for you" not in _html(anon)
+    assert "Picked for you" not in html_body(anon)
 
 
 def test_dry_run_stores_and_sends_nothing(dhub: DigestHub, smtp: tuple[SmtpSink, int]) -> None:

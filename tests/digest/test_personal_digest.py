@@ -13,22 +13,18 @@ from tests.digest.conftest import (
     SEND_AT,
     DigestHub,
     SmtpSink,
+    ada_member,
+    html_body,
     seed_feed,
+    send_daily,
     set_setting,
-    subscribe_confirmed,
 )
 from tests.web import seed
 
 
-def _html(message: EmailMessage) -> str:
-    body = message.get_body(("html",))
-    assert body is not None
-    return str(body.get_content())
-
-
 def _sections(message: EmailMessage) -> tuple[str, str]:
     """(trending part, picked-for-you part) of the HTML body."""
-    trending, _, picks = _html(message).partition("Picked for you")
+    trending, _, picks = html_body(message).partition("Picked for you")
     return trending, picks
 
 
@@ -44,14 +40,11 @@ def test_rules_dislikes_and_follows_shape_the_digest(
         [seed.entry(hopper, FEED_DAY, minute=30)],
     )
     set_setting(dhub, monkeypatch, "digest_papers", 3)
-    ada = dhub.store.get_or_create_user("ada@example.org", "ada", SEND_AT - timedelta(days=30))
+    ada = ada_member(dhub)
     dhub.add_keyword_rule(ada, "exclude", "robot")  # ids[2] "Robot learning from play"
     dhub.set_not_interested(ada, ids[0])  # the top paper
     dhub.follow_author(ada, "grace  HOPPER")
-    subscribe_confirmed(dhub, sink, "ada@example.org")
-    subscribe_confirmed(dhub, sink, "anon@example.org")
-    dhub.clock.at = SEND_AT  # type: ignore[attr-defined]
-    dhub.run_digest("daily")
+    send_daily(dhub, sink, "ada@example.org", "anon@example.org")
 
     [mail] = sink.to("ada@example.org")
     trending, picks = _sections(mail)
@@ -64,7 +57,7 @@ def test_rules_dislikes_and_follows_shape_the_digest(
     assert "By Grace Hopper, an author you follow" in picks
     # Someone without the account's rules gets the plain top three.
     [anon] = sink.to("anon@example.org")
-    anon_html = _html(anon)
+    anon_html = html_body(anon)
     assert all(f"/papers/{i}" in anon_html for i in ids[:3])
     assert "Picked for you" not in anon_html
 
@@ -75,11 +68,9 @@ def test_saved_papers_count_as_likes(
     sink, _ = smtp
     ids = seed_feed(dhub)
     set_setting(dhub, monkeypatch, "digest_papers", 3)
-    ada = dhub.store.get_or_create_user("ada@example.org", "ada", SEND_AT - timedelta(days=30))
+    ada = ada_member(dhub)
     dhub.save_paper(ada, ids[1])  # "Language models that reason", saved, not upvoted
-    subscribe_confirmed(dhub, sink, "ada@example.org")
-    dhub.clock.at = SEND_AT  # type: ignore[attr-defined]
-    dhub.run_digest("daily")
+    send_daily(dhub, sink, "ada@example.org")
     [mail] = sink.to("ada@example.org")
     _, picks = _sections(mail)
     assert f"/papers/{ids[6]}" in picks  # "Language agents for vision tasks"
@@ -92,11 +83,9 @@ def test_saved_search_alerts_arrive_as_picks_once(
     sink, _ = smtp
     ids = seed_feed(dhub)
     set_setting(dhub, monkeypatch, "digest_papers", 3)
-    ada = dhub.store.get_or_create_user("ada@example.org", "ada", SEND_AT - timedelta(days=30))
+    ada = ada_member(dhub)
     dhub.save_search(ada, "Quantum", "quantum")
-    subscribe_confirmed(dhub, sink, "ada@example.org")
-    dhub.clock.at = SEND_AT  # type: ignore[attr-defined]
-    dhub.run_digest("daily")
+    send_daily(dhub, sink, "ada@example.org")
     [mail] = sink.to("ada@example.org")
     _, picks = _sections(mail)
     assert f"/papers/{ids[5]}" in picks  # "Quantum error correction in practice", rank 6 of the day
@@ -104,4 +93,4 @@ def test_saved_search_alerts_arrive_as_picks_once(
     # The next day's digest does not repeat it.
     dhub.clock.at = SEND_AT + timedelta(days=1)  # type: ignore[attr-defined]
     dhub.run_digest("daily")
-    assert all(f"/papers/{ids[5]}" not in _html(m) for m in sink.to("ada@example.org")[1:])
+    assert all(f"/papers/{ids[5]}" not in html_body(m) for m in sink.to("ada@example.org")[1:])

@@ -60,19 +60,29 @@ def wait_for(condition: object, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_two_worker_processes_fetch_each_harvest_page_once(postgres_url: str, tmp_path: Path) -> None:
+@contextmanager
+def slow_harvest(postgres_url: str, **settings: str) -> Iterator[tuple[FakeArxiv, dict[str, str]]]:
+    """A fake arXiv with six of today's papers on three slow pages — the first harvest stays running while another
+    worker wakes up several times — and the workers' environment pointing at it (plus `settings`)."""
     today = date.today().isoformat()
     with FakeArxiv(page_size=2) as arxiv:
         arxiv.add_records(*(paper_record(f"2608.{n:05d}", datestamp=today, created=today) for n in range(1, 7)))
-        # Slow pages keep the first harvest running while the other worker wakes up several times.
         arxiv.script(*(Scripted(delay=0.4) for _ in range(3)))
-        env = hub_env(
-            postgres_url,
-            arxiv_oai_url=arxiv.oai_url,
-            arxiv_api_url=arxiv.api_url,
-            arxiv_min_interval_seconds="0",
-            worker_idle_seconds="0.1",
+        yield (
+            arxiv,
+            hub_env(
+                postgres_url,
+                arxiv_oai_url=arxiv.oai_url,
+                arxiv_api_url=arxiv.api_url,
+                arxiv_min_interval_seconds="0",
+                worker_idle_seconds="0.1",
+                **settings,
+            ),
         )
+
+
+def test_two_worker_processes_fetch_each_harvest_page_once(postgres_url: str, tmp_path: Path) -> None:
+    with slow_harvest(postgres_url) as (arxiv, env):
         engine = create_engine(postgres_url)
         store = SqlStore(engine)
         try:

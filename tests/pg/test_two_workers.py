@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,7 @@ from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from dailypapers.worker import LAST_HARVEST_KEY
 from tests.digest.conftest import free_port
-from tests.fakes.arxiv_server import FakeArxiv, Scripted, paper_record
-from tests.pg.test_processes import hub_env, running, wait_for
+from tests.pg.test_processes import running, slow_harvest, wait_for
 from tests.web import seed
 
 SUBSCRIBERS = 30
@@ -80,24 +79,15 @@ def test_two_workers_send_each_digest_once_and_fetch_each_harvest_page_once(post
     engine = create_engine(postgres_url)
     store = SqlStore(engine)
     try:
-        with FakeArxiv(page_size=2) as arxiv:
-            today = date.today().isoformat()
-            arxiv.add_records(*(paper_record(f"2608.{n:05d}", datestamp=today, created=today) for n in range(1, 7)))
-            # Slow pages keep the first harvest running while the other worker goes round several times.
-            arxiv.script(*(Scripted(delay=0.4) for _ in range(3)))
-            env = hub_env(
-                postgres_url,
-                arxiv_oai_url=arxiv.oai_url,
-                arxiv_api_url=arxiv.api_url,
-                arxiv_min_interval_seconds="0",
-                worker_idle_seconds="0.1",
-                smtp_host="127.0.0.1",
-                smtp_port=str(port),
-                smtp_tls="none",
-                mail_from="Paper Club <digest@papers.example.org>",
-                base_url="http://papers.example.org",
-                digest_send_rate=str(SEND_RATE),
-            )
+        with slow_harvest(
+            postgres_url,
+            smtp_host="127.0.0.1",
+            smtp_port=str(port),
+            smtp_tls="none",
+            mail_from="Paper Club <digest@papers.example.org>",
+            base_url="http://papers.example.org",
+            digest_send_rate=str(SEND_RATE),
+        ) as (arxiv, env):
             with (
                 running(["worker"], env, tmp_path / "worker-1.log"),
                 running(["worker"], env, tmp_path / "worker-2.log"),

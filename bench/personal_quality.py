@@ -56,8 +56,8 @@ from pathlib import Path
 
 from dailypapers.adapters.clock import FixedClock
 from dailypapers.adapters.files import read_lines
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import username_from_email
 from dailypapers.usecases.personal import FOR_YOU_DAYS

@@ -22,8 +22,8 @@ from typing import Any
 
 from bench.search_quality import SCIFACT, corpus_papers, ndcg_at, query_text, read_jsonl, read_qrels, recall_at
 from dailypapers.pgsearch import PgKeywordConfig, PgSearch
+from dailypapers.ports.search import MODES, SearchMode
 from dailypapers.search.embedders import make_embedder
-from dailypapers.search.service import MODES, SearchMode
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub, migrate_database
 

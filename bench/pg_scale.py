@@ -43,12 +43,12 @@ import sqlalchemy as sa
 from bench.search_speed import generate, load_pool
 from dailypapers.adapters.sql.rows import paper_values
 from dailypapers.adapters.sql.schema import feed_entries, papers
+from dailypapers.domain.models import Paper
+from dailypapers.domain.query import parse_query
 from dailypapers.hub import Hub
-from dailypapers.models import Paper
 from dailypapers.pgsearch import PgSearch
 from dailypapers.search import SearchService
 from dailypapers.search.embedders import StaticEmbedder, make_embedder, normalise
-from dailypapers.search.query import parse_query
 from dailypapers.search.service import text_hash
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub, migrate_database

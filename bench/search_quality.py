@@ -31,13 +31,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from dailypapers.domain.models import Paper
+from dailypapers.domain.query import ParsedQuery, parse_query
 from dailypapers.hub import Hub
-from dailypapers.models import Paper
+from dailypapers.ports.search import SearchMode
 from dailypapers.search.embedders import Embedder, Vectors, embed_documents, make_embedder
 from dailypapers.search.fusion import FusionConfig
 from dailypapers.search.keyword import KeywordConfig
-from dailypapers.search.query import ParsedQuery, parse_query
-from dailypapers.search.service import SearchMode, SearchService
+from dailypapers.search.service import SearchService
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub, migrate_database
 

@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from dailypapers.models import Paper
+from dailypapers.domain.models import Paper
+from dailypapers.domain.query import parse_query
 from dailypapers.search.embedders import Embedder, Vectors, embed_documents, make_embedder, normalise
-from dailypapers.search.query import parse_query
 from dailypapers.search.service import SearchService, paper_facts, text_hash
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub, migrate_database

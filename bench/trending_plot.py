@@ -1,4 +1,4 @@
-"""How the trending score (dailypapers.ranking) behaves on real series: Hugging Face upvote snapshots and GitHub
+"""How the trending score (dailypapers.domain.ranking) behaves on real series: Hugging Face upvote snapshots and GitHub
 star histories from ../shared/data. Writes an SVG (no plotting library needed) and prints the tables behind it.
 
     .venv/bin/python bench/trending_plot.py [--out docs/trending.svg]
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from dailypapers.ranking import DEFAULT_PARAMS, TrendingParams, score_from_ages, star_velocity
+from dailypapers.domain.ranking import DEFAULT_PARAMS, TrendingParams, score_from_ages, star_velocity
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 COLORS = ("#b45309", "#0b57d0", "#15803d", "#a21caf", "#dc2626", "#0891b2", "#4d7c0f", "#7c3aed", "#be123c")

@@ -15,11 +15,11 @@ from tqdm import tqdm
 
 from dailypapers import __version__
 from dailypapers.adapters.files import file_size, read_lines
-from dailypapers.digest import parse_frequency
-from dailypapers.errors import DailyPapersError
+from dailypapers.domain.digest import parse_frequency
+from dailypapers.domain.errors import DailyPapersError
+from dailypapers.domain.models import ImportReport
+from dailypapers.domain.records import FORMATS
 from dailypapers.hub import Hub
-from dailypapers.models import ImportReport
-from dailypapers.records import FORMATS
 from dailypapers.search import SearchService
 from dailypapers.settings import CONFIG_ENV, Settings, env_name, load_settings
 from dailypapers.wiring import database_is_current, make_hub, migrate_database
@@ -207,7 +207,7 @@ def migrate_data(
     from dailypapers.adapters.sql.copy import copy_database, count_rows
     from dailypapers.adapters.sql.engine import create_engine
     from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
-    from dailypapers.errors import StorageError
+    from dailypapers.domain.errors import StorageError
 
     src, dst = create_engine(source), create_engine(target)
     try:

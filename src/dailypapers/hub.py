@@ -10,10 +10,10 @@ from itertools import islice
 
 import orjson
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import BadResumptionToken, InvalidInput, PaperNotFound
-from dailypapers.merging import merge_paper
-from dailypapers.models import (
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import BadResumptionToken, InvalidInput, PaperNotFound
+from dailypapers.domain.merging import merge_paper
+from dailypapers.domain.models import (
     FeedEntry,
     FeedItem,
     FeedQuery,
@@ -23,9 +23,9 @@ from dailypapers.models import (
     PaperView,
     UpsertResult,
 )
-from dailypapers.periods import Period, PeriodKind, parse_period, period_containing
+from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
+from dailypapers.domain.records import FormatName, detect_format, parse_record
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, ProgressSink, RateLimiter, SearchEngine, Store
-from dailypapers.records import FormatName, detect_format, parse_record
 from dailypapers.search import SearchFilters, SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin

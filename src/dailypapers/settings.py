@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from dailypapers.errors import ConfigError
+from dailypapers.domain.errors import ConfigError
 
 ENV_PREFIX = "DAILYPAPERS_"
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused when environment=production

@@ -18,7 +18,7 @@ from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
 from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.errors import ConfigError
+from dailypapers.domain.errors import ConfigError
 from dailypapers.hub import Hub
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, SearchEngine, Store
 from dailypapers.search import SearchService

@@ -9,7 +9,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-from dailypapers.errors import DailyPapersError, SourceError, StorageError
+from dailypapers.domain.errors import DailyPapersError, SourceError, StorageError
 from dailypapers.hub import Hub
 from dailypapers.usecases.digests import send_due_digests
 from dailypapers.usecases.voting import StarsReport

@@ -16,8 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from dailypapers.adapters.clock import FixedClock
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from tests.web import seed

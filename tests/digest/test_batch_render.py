@@ -14,9 +14,9 @@ import css_inline
 import pytest
 
 from dailypapers.adapters.mail_render import MailRenderer, inline_template_css
-from dailypapers.digest import Pick, Topics
-from dailypapers.errors import ConfigError
-from dailypapers.models import PaperView
+from dailypapers.domain.digest import Pick, Topics
+from dailypapers.domain.errors import ConfigError
+from dailypapers.domain.models import PaperView
 from dailypapers.ports.digests import Digest, DigestMail, Subscriber
 from dailypapers.settings import Settings
 from tests.web.seed import paper

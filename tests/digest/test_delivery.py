@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 
 from dailypapers.adapters.clock import FixedClock
-from dailypapers.models import FeedEntry
+from dailypapers.domain.models import FeedEntry
 from dailypapers.usecases.digests import LEASE_NAME, LEASE_TTL
 from tests.digest.conftest import (
     BASE_URL,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from dailypapers.digest import (
+from dailypapers.domain.digest import (
     LikedPapers,
     Topics,
     latest_slot,
@@ -19,7 +19,7 @@ from dailypapers.digest import (
     select_trending,
     unit_vectors,
 )
-from dailypapers.errors import InvalidInput
+from dailypapers.domain.errors import InvalidInput
 from tests.web.seed import paper
 
 P = [

@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 
 from dailypapers.adapters import mail as mail_module
 from dailypapers.adapters.mail import SmtpMailer, SmtpSession
-from dailypapers.errors import SourceError, SourceUnavailable
+from dailypapers.domain.errors import SourceError, SourceUnavailable
 from dailypapers.ports.digests import MailSessions, WireMailer
 from dailypapers.settings import Settings
 from tests.digest.conftest import SEND_AT, DigestHub, SmtpSink, free_port, seed_feed, subscribe_confirmed

@@ -10,7 +10,7 @@ import pytest
 
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.store import SqlStore as DigestStore
-from dailypapers.digest import Pick, Selection, Topics
+from dailypapers.domain.digest import Pick, Selection, Topics
 from tests.conftest import NOW
 from tests.web.seed import paper
 

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.models import FeedEntry
+from dailypapers.domain.models import FeedEntry
 from tests.web import seed
 
 NOW = datetime(2026, 8, 21, 12, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ import pytest
 from dailypapers.adapters.arxiv import ArxivClient
 from dailypapers.adapters.arxiv_http import Throttle, parse_retry_after
 from dailypapers.adapters.clock import FixedClock
-from dailypapers.errors import BadResumptionToken, PaperNotFound, SourceError, SourceUnavailable
+from dailypapers.domain.errors import BadResumptionToken, PaperNotFound, SourceError, SourceUnavailable
+from dailypapers.domain.models import Paper
 from dailypapers.hub import Hub
-from dailypapers.models import Paper
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from tests.fakes.arxiv_server import (

@@ -11,8 +11,8 @@ from dailypapers.adapters.sql.copy import copy_database, count_rows
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.schema import feed_entries, job_state
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.errors import ConfigError
-from dailypapers.models import FeedEntry, FeedQuery
+from dailypapers.domain.errors import ConfigError
+from dailypapers.domain.models import FeedEntry, FeedQuery
 from tests.integration.test_store_contract import make_paper
 
 

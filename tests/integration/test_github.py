@@ -11,7 +11,7 @@ import pytest
 
 from dailypapers.adapters.clock import FixedClock
 from dailypapers.adapters.github import GitHubClient, normalize_repo
-from dailypapers.errors import InvalidInput, SourceError, SourceUnavailable
+from dailypapers.domain.errors import InvalidInput, SourceError, SourceUnavailable
 from dailypapers.hub import Hub
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub

@@ -9,9 +9,9 @@ import pytest
 
 from dailypapers.adapters.arxiv import ArxivClient
 from dailypapers.adapters.clock import FixedClock
-from dailypapers.errors import SourceError, SourceUnavailable
+from dailypapers.domain.errors import SourceError, SourceUnavailable
+from dailypapers.domain.models import Paper
 from dailypapers.hub import Hub
-from dailypapers.models import Paper
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from tests.conftest import NOW

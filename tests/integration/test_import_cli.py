@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.cli import app
-from dailypapers.models import FeedQuery
+from dailypapers.domain.models import FeedQuery
 
 runner = CliRunner()
 

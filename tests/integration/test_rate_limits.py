@@ -9,7 +9,7 @@ import pytest
 from dailypapers.adapters.ratelimit import LimitsRateLimiter
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
-from dailypapers.errors import ConfigError, RateLimited
+from dailypapers.domain.errors import ConfigError, RateLimited
 
 
 def test_two_processes_share_one_budget(store_url: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from dailypapers.adapters.mail import SmtpMailer
-from dailypapers.errors import SourceError, SourceUnavailable
+from dailypapers.domain.errors import SourceError, SourceUnavailable
 from dailypapers.settings import Settings
 
 

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.models import FeedEntry, FeedQuery, Paper
+from dailypapers.domain.models import FeedEntry, FeedQuery, Paper
 
 
 def make_paper(n: int, **changes: object) -> Paper:

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from dailypapers.adapters.clock import FixedClock
-from dailypapers.errors import SourceUnavailable
+from dailypapers.domain.errors import SourceUnavailable
+from dailypapers.domain.models import HarvestPage, Paper
 from dailypapers.hub import Hub
-from dailypapers.models import HarvestPage, Paper
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from dailypapers.worker import LAST_HARVEST_KEY, Worker, harvest_due

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from dailypapers.errors import PermissionDenied
+from dailypapers.domain.errors import PermissionDenied
 from dailypapers.hub import Hub
 from dailypapers.usecases.accounts import hash_secret
 from dailypapers.web.auth import SESSION_COOKIE

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from dailypapers.errors import InvalidInput
+from dailypapers.domain.errors import InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.references import parse_references
 from dailypapers.usecases.library import IMPORT_FETCH_LIMIT, MAX_IMPORT_BYTES

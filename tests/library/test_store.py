@@ -18,9 +18,9 @@ from dailypapers.adapters.sql.schema import (
     user_preferences,
 )
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.digest import Topics
-from dailypapers.errors import NotFound
-from dailypapers.models import FeedEntry, User
+from dailypapers.domain.digest import Topics
+from dailypapers.domain.errors import NotFound
+from dailypapers.domain.models import FeedEntry, User
 from tests.web.seed import paper
 
 NOW = datetime(2026, 8, 21, 12, 0, tzinfo=UTC)

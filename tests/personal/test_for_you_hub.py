@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from dailypapers.adapters.clock import FixedClock
-from dailypapers.errors import Conflict, InvalidInput, NotFound
+from dailypapers.domain.errors import Conflict, InvalidInput, NotFound
 from dailypapers.hub import Hub
 from tests.web import seed
 from tests.web.auth_helpers import make_user

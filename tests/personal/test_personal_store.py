@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.errors import Conflict, PaperNotFound
-from dailypapers.models import Paper
-from dailypapers.rules import PersonalRules, PersonalSignals
+from dailypapers.domain.errors import Conflict, PaperNotFound
+from dailypapers.domain.models import Paper
+from dailypapers.domain.rules import PersonalRules, PersonalSignals
 
 AT = datetime(2026, 8, 21, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dailypapers.personalize import MODELS, LikedPaper, Profile, blend, model_scores, percentiles, rank
+from dailypapers.domain.personalize import MODELS, LikedPaper, Profile, blend, model_scores, percentiles, rank
 
 
 def unit(rows: list[list[float]]) -> np.ndarray:

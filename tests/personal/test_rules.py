@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dailypapers.errors import InvalidInput
-from dailypapers.models import Paper
-from dailypapers.rules import (
+from dailypapers.domain.errors import InvalidInput
+from dailypapers.domain.models import Paper
+from dailypapers.domain.rules import (
     Follow,
     KeywordRule,
     PersonalRules,

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.cli import app
-from dailypapers.models import FeedEntry
+from dailypapers.domain.models import FeedEntry
 from dailypapers.pgsearch import PgSearch
 from tests.conftest import NOW
 from tests.search.conftest import PAPERS

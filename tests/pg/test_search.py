@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from dailypapers.errors import InvalidInput, PaperNotFound
+from dailypapers.domain.errors import InvalidInput, PaperNotFound
+from dailypapers.domain.query import parse_query
 from dailypapers.hub import Hub
 from dailypapers.pgsearch import PgSearch
 from dailypapers.pgsearch.keyword import (
@@ -20,7 +21,6 @@ from dailypapers.pgsearch.keyword import (
     tsquery_literal,
 )
 from dailypapers.search import SearchFilters
-from dailypapers.search.query import parse_query
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from tests.search.conftest import PAPERS, WordsEmbedder, paper

@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.digest import Topics
+from dailypapers.domain.digest import Topics
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
 from dailypapers.worker import LAST_HARVEST_KEY

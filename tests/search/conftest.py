@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dailypapers.domain.models import Paper
 from dailypapers.hub import Hub
-from dailypapers.models import Paper
 from dailypapers.search.embedders import Vectors, normalise
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from dailypapers.errors import ConfigError, SourceError, SourceUnavailable
+from dailypapers.domain.errors import ConfigError, SourceError, SourceUnavailable
 from dailypapers.search.embedders import (
     Embedder,
     HttpEmbedder,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from dailypapers.domain.query import parse_query
 from dailypapers.hub import Hub
+from dailypapers.ports.search import SearchMode
 from dailypapers.search import SearchService
-from dailypapers.search.query import parse_query
-from dailypapers.search.service import SearchMode
 from tests.search.conftest import PAPERS, WordsEmbedder
 
 

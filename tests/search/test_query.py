@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from dailypapers.errors import InvalidInput
+from dailypapers.domain.errors import InvalidInput
+from dailypapers.domain.query import ParsedQuery, SearchFilters, parse_query
 from dailypapers.search.fusion import FusionConfig, blend, fuse, rrf
-from dailypapers.search.query import ParsedQuery, SearchFilters, parse_query
 
 
 def test_words_phrases_and_exclusions() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers.errors import InvalidInput, PaperNotFound
+from dailypapers.domain.errors import InvalidInput, PaperNotFound
 from dailypapers.hub import Hub
 from dailypapers.search import SearchFilters, SearchService
 from dailypapers.search.fusion import FusionConfig

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dailypapers.domain.query import SearchFilters
 from dailypapers.search import vectors as vectors_module
 from dailypapers.search.embedders import normalise, split_sentences
 from dailypapers.search.keyword import paper_key
-from dailypapers.search.query import SearchFilters
 from dailypapers.search.vectors import VectorIndex
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from dailypapers.arxiv_ids import canonical_arxiv_id, parse_arxiv_ref
-from dailypapers.errors import InvalidArxivId
+from dailypapers.domain.arxiv_ids import canonical_arxiv_id, parse_arxiv_ref
+from dailypapers.domain.errors import InvalidArxivId
 
 
 @pytest.mark.parametrize(

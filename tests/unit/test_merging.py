@@ -1,8 +1,8 @@
 import dataclasses
 from datetime import UTC, datetime
 
-from dailypapers.merging import is_newer, merge_paper
-from dailypapers.models import Paper
+from dailypapers.domain.merging import is_newer, merge_paper
+from dailypapers.domain.models import Paper
 
 BASE = Paper(
     arxiv_id="2401.00001",

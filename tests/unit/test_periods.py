@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from dailypapers.errors import InvalidPeriod
-from dailypapers.periods import parse_day, parse_period, period_containing
+from dailypapers.domain.errors import InvalidPeriod
+from dailypapers.domain.periods import parse_day, parse_period, period_containing
 
 
 def test_day_week_month_ranges() -> None:

@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 
 from dailypapers.adapters.sql.schema import feed_entries, github_repos, github_star_snapshots, papers, users, votes
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.models import FeedEntry, FeedQuery
-from dailypapers.ports.votes import RepoStars
-from dailypapers.ranking import (
+from dailypapers.domain.models import FeedEntry, FeedQuery
+from dailypapers.domain.ranking import (
     DEFAULT_PARAMS,
     CastVote,
     TrendingParams,
@@ -30,6 +29,7 @@ from dailypapers.ranking import (
     star_velocity,
     trending_score,
 )
+from dailypapers.ports.votes import RepoStars
 from tests.web import seed
 
 NOW = datetime(2026, 8, 21, 12, 0, tzinfo=UTC)
@@ -184,7 +184,7 @@ def test_repo_from_url(url: str, repo: str | None) -> None:
 
 def test_ranking_is_pure() -> None:
     """The domain contract (tests/unit/test_architecture.py) for this module: standard library only."""
-    source = Path(__file__).resolve().parents[2] / "src" / "dailypapers" / "ranking.py"
+    source = Path(__file__).resolve().parents[2] / "src" / "dailypapers" / "domain" / "ranking.py"
     imported: set[str] = set()
     for node in ast.walk(ast.parse(source.read_text())):
         if isinstance(node, ast.Import):

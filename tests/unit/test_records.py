@@ -3,8 +3,8 @@ from typing import Any
 
 import pytest
 
-from dailypapers.errors import InvalidRecord
-from dailypapers.records import detect_format, parse_record
+from dailypapers.domain.errors import InvalidRecord
+from dailypapers.domain.records import detect_format, parse_record
 
 SNAPSHOT: dict[str, Any] = {
     "id": "0704.0001",

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers.errors import ConfigError
+from dailypapers.domain.errors import ConfigError
 from dailypapers.settings import Settings, load_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -6,8 +6,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.usecases.accounts import username_from_email
 from dailypapers.web.auth import CSRF_HEADER, SESSION_COOKIE, signed_session
 

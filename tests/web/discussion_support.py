@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.web.auth import SESSION_COOKIE, signed_session
 from tests.web import seed
 

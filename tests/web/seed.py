@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from dailypapers.domain.models import FeedEntry, Paper
 from dailypapers.hub import Hub
-from dailypapers.models import FeedEntry, Paper
 
 _CARD_LINK_RE = re.compile(r'class="card-title"><a href="/papers/([^"]+)"')
 

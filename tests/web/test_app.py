@@ -7,7 +7,7 @@ import re
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from dailypapers.errors import InvalidPeriod, NotFound, StorageError
+from dailypapers.domain.errors import InvalidPeriod, NotFound, StorageError
 from dailypapers.hub import Hub
 from dailypapers.web.app import create_app, error_code
 from dailypapers.web.security import CONTENT_SECURITY_POLICY

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from dailypapers.adapters.clock import FixedClock
 from dailypapers.adapters.mail import ConsoleMailer
 from dailypapers.adapters.sql.schema import login_tokens, sessions, users
-from dailypapers.errors import RateLimited, SourceUnavailable
+from dailypapers.domain.errors import RateLimited, SourceUnavailable
 from dailypapers.hub import Hub
 from dailypapers.usecases.accounts import hash_secret
 from dailypapers.web.app import create_app

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from dailypapers.adapters.clock import FixedClock
 from dailypapers.adapters.sql.schema import api_tokens, users
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.usecases.accounts import hash_secret
 from dailypapers.web.app import create_app
 from dailypapers.web.auth import AUTH_RESPONSES, CSRF_HEADER, ReadUser, WriteUser

@@ -10,8 +10,8 @@ from bibtexparser.library import Library
 from bibtexparser.middlewares import LatexDecodingMiddleware
 from fastapi.testclient import TestClient
 
+from dailypapers.domain.models import Paper
 from dailypapers.hub import Hub
-from dailypapers.models import Paper
 from dailypapers.web.citations import bibtex, cite_key, latex_escape, unique_keys
 from tests.web import seed
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from tests.web.discussion_support import PAPER_ID, add_paper, csrf_from, make_user, session_cookie
 
 PAGE = f"/papers/{PAPER_ID}"

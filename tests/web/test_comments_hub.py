@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from dailypapers.adapters.clock import FixedClock
-from dailypapers.errors import InvalidInput, PaperNotFound, PermissionDenied, RateLimited
+from dailypapers.domain.errors import InvalidInput, PaperNotFound, PermissionDenied, RateLimited
+from dailypapers.domain.models import Comment
 from dailypapers.hub import Hub
-from dailypapers.models import Comment
 from dailypapers.usecases.discussion import CommentNotFound, ThreadNode, build_thread, count_visible
 from tests.conftest import NOW
 from tests.web.discussion_support import PAPER_ID, add_paper, make_user

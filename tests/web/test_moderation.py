@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from tests.web.discussion_support import PAPER_ID, add_paper, csrf_from, make_user, reload, session_cookie
 
 OTHER_ID = "2608.12346"

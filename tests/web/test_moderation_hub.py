@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from dailypapers.adapters.clock import FixedClock
 from dailypapers.adapters.sql.schema import api_tokens, sessions
-from dailypapers.errors import InvalidInput, NotFound, PaperNotFound, PermissionDenied
+from dailypapers.domain.errors import InvalidInput, NotFound, PaperNotFound, PermissionDenied
+from dailypapers.domain.models import FeedQuery
 from dailypapers.hub import Hub
-from dailypapers.models import FeedQuery
 from dailypapers.usecases.discussion import count_visible
 from tests.conftest import NOW
 from tests.web.discussion_support import PAPER_ID, add_paper, make_user, reload

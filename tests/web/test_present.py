@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dailypapers.models import FeedEntry
-from dailypapers.periods import period_containing
+from dailypapers.domain.models import FeedEntry
+from dailypapers.domain.periods import period_containing
 from dailypapers.web import present
 
 

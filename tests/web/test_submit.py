@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dailypapers.adapters.clock import FixedClock
-from dailypapers.errors import InvalidArxivId, InvalidInput, PaperNotFound, PermissionDenied, RateLimited
+from dailypapers.domain.errors import InvalidArxivId, InvalidInput, PaperNotFound, PermissionDenied, RateLimited
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.settings import Settings
 from dailypapers.web.app import create_app
 from dailypapers.wiring import make_hub

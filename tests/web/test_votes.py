@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from dailypapers.adapters.sql.schema import papers, votes
 from dailypapers.adapters.sql.store import SqlStore
-from dailypapers.errors import PaperNotFound, PermissionDenied, RateLimited
+from dailypapers.domain.errors import PaperNotFound, PermissionDenied, RateLimited
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.web.app import create_app
 from dailypapers.web.auth import CSRF_HEADER, SESSION_COOKIE, signed_session
 from tests.web import seed

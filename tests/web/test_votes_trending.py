@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from dailypapers.domain.models import FeedEntry, User
 from dailypapers.hub import Hub
-from dailypapers.models import FeedEntry, User
 from dailypapers.ports.votes import RepoStars
 from dailypapers.web.app import create_app
 from tests.web import seed

@@ -11,7 +11,7 @@ import httpx
 from dailypapers.adapters.arxiv_atom import parse_feed
 from dailypapers.adapters.arxiv_http import PoliteClient, Sleep, Throttle
 from dailypapers.adapters.arxiv_oai import list_records_params, parse_list_records
-from dailypapers.models import HarvestPage, Paper
+from dailypapers.domain.models import HarvestPage, Paper
 from dailypapers.settings import Settings
 
 __all__ = ["ArxivClient"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from dailypapers.adapters.arxiv_xml import find_github_repo, parse_xml, text_of
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import InvalidArxivId, InvalidRecord, SourceError
-from dailypapers.models import Paper
-from dailypapers.records import parse_timestamp
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import InvalidArxivId, InvalidRecord, SourceError
+from dailypapers.domain.models import Paper
+from dailypapers.domain.records import parse_timestamp
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ARXIV_ATOM_NS = "http://arxiv.org/schemas/atom"

@@ -15,7 +15,7 @@ import httpx
 
 from dailypapers import __version__
 from dailypapers.adapters.arxiv_xml import MalformedResponse
-from dailypapers.errors import ConfigError, SourceError, SourceUnavailable
+from dailypapers.domain.errors import ConfigError, SourceError, SourceUnavailable
 from dailypapers.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ from datetime import date
 from xml.etree.ElementTree import Element
 
 from dailypapers.adapters.arxiv_xml import MalformedResponse, find_github_repo, parse_xml, text_of
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import BadResumptionToken, InvalidArxivId, InvalidRecord, SourceError
-from dailypapers.models import HarvestPage, Paper
-from dailypapers.records import clean_text, parse_timestamp
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import BadResumptionToken, InvalidArxivId, InvalidRecord, SourceError
+from dailypapers.domain.models import HarvestPage, Paper
+from dailypapers.domain.records import clean_text, parse_timestamp
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_NS = "http://arxiv.org/OAI/arXiv/"

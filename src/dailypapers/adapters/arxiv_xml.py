@@ -8,8 +8,8 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from dailypapers.errors import SourceError
-from dailypapers.records import clean_text
+from dailypapers.domain.errors import SourceError
+from dailypapers.domain.records import clean_text
 
 # GitHub repository links as authors write them in abstracts and comments ("Code: https://github.com/o/r.").
 _GITHUB_RE = re.compile(r"https?://(?:www\.)?github\.com/([\w.-]+)/([\w.-]+)", re.IGNORECASE)

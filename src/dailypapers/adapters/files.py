@@ -6,7 +6,7 @@ import gzip
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from dailypapers.errors import InvalidInput
+from dailypapers.domain.errors import InvalidInput
 
 GZIP_MAGIC = b"\x1f\x8b"
 

@@ -18,9 +18,9 @@ import httpx
 
 from dailypapers import __version__
 from dailypapers.adapters.arxiv_http import parse_retry_after
-from dailypapers.errors import InvalidInput, SourceError, SourceUnavailable
+from dailypapers.domain.errors import InvalidInput, SourceError, SourceUnavailable
+from dailypapers.domain.ranking import repo_from_url
 from dailypapers.ports.votes import RepoStars
-from dailypapers.ranking import repo_from_url
 from dailypapers.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from dailypapers.errors import SourceError, SourceUnavailable
+from dailypapers.domain.errors import SourceError, SourceUnavailable
 from dailypapers.ports.digests import WireMail
 from dailypapers.settings import Settings
 

@@ -30,9 +30,9 @@ import dkim  # type: ignore[import-untyped]  # dkimpy ships no type information
 import jinja2
 from markupsafe import escape
 
-from dailypapers.digest import Topics
-from dailypapers.errors import ConfigError
-from dailypapers.models import PaperView
+from dailypapers.domain.digest import Topics
+from dailypapers.domain.errors import ConfigError
+from dailypapers.domain.models import PaperView
 from dailypapers.ports.digests import DigestMail, Subscriber
 from dailypapers.settings import Settings
 

@@ -9,7 +9,7 @@ from limits import parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
-from dailypapers.errors import ConfigError, RateLimited
+from dailypapers.domain.errors import ConfigError, RateLimited
 
 
 class LimitsRateLimiter:

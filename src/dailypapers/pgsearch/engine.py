@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from dailypapers.errors import PaperNotFound, StorageError
-from dailypapers.models import Paper
+from dailypapers.domain.errors import PaperNotFound, StorageError
+from dailypapers.domain.models import Paper
 from dailypapers.pgsearch.keyword import (
     CONFIG,
     HEADLINE_OPTIONS,
@@ -34,10 +34,11 @@ from dailypapers.pgsearch.keyword import (
 )
 from dailypapers.pgsearch.vectors import MAX_EF_SEARCH, PgVectors, signed
 from dailypapers.ports import ProgressSink, Store
+from dailypapers.ports.search import EmbedReport
 from dailypapers.search import ParsedQuery, SearchFilters, SearchHit, SearchMode, SearchResults
 from dailypapers.search.embedders import Embedder, document_text
 from dailypapers.search.fusion import FusionConfig, fuse
-from dailypapers.search.service import EmbedReport, plan_search, text_hash
+from dailypapers.search.service import plan_search, text_hash
 
 log = logging.getLogger(__name__)
 

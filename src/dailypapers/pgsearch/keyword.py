@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from dailypapers.search.query import ParsedQuery, SearchFilters
+from dailypapers.domain.query import ParsedQuery, SearchFilters
 
 CONFIG = "'english'::regconfig"
 SCAN_CAP_FACTOR = 2  # at most this many times match_budget rows are read, whatever the query

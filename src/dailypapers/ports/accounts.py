@@ -7,7 +7,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
-from dailypapers.models import ApiToken, User
+from dailypapers.domain.models import ApiToken, User
 
 
 class AccountStore(Protocol):

@@ -10,8 +10,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Literal, Protocol, runtime_checkable
 
-from dailypapers.digest import Frequency, Pick, Selection, Topics
-from dailypapers.models import PaperView
+from dailypapers.domain.digest import Frequency, Pick, Selection, Topics
+from dailypapers.domain.models import PaperView
 from dailypapers.ports.accounts import Mailer
 
 SubscriberStatus = Literal["pending", "active", "unsubscribed", "bounced"]

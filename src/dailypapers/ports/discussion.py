@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from dailypapers.models import AuditEntry, Comment, User
+from dailypapers.domain.models import AuditEntry, Comment, User
 
 
 class DiscussionStore(Protocol):

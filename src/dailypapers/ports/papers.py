@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from dailypapers.models import FeedEntry, FeedItem, FeedQuery, HarvestPage, Paper, PaperView, UpsertResult
+from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, HarvestPage, Paper, PaperView, UpsertResult
 
 
 class PaperStore(Protocol):

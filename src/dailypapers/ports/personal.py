@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from dailypapers.personalize import Preferences
-from dailypapers.rules import Follow, FollowKind, KeywordRule, PersonalSignals, RuleKind
+from dailypapers.domain.personalize import Preferences
+from dailypapers.domain.rules import Follow, FollowKind, KeywordRule, PersonalSignals, RuleKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,50 @@
-"""The search port: what the Hub asks of the search engine (search.SearchService implements it)."""
+"""The search port: what the Hub asks of a search engine (search/ or pgsearch/) and the types that cross it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
-if TYPE_CHECKING:  # the engine's result types live with the engine
-    from dailypapers.models import Paper
-    from dailypapers.search import SearchFilters, SearchResults
-    from dailypapers.search.service import EmbedReport
+from dailypapers.domain.models import Paper
+from dailypapers.domain.query import ParsedQuery, SearchFilters
+
+SearchMode = Literal["keyword", "semantic", "hybrid"]
+MODES: tuple[SearchMode, ...] = ("keyword", "semantic", "hybrid")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    arxiv_id: str
+    score: float
+    snippet_html: str  # escaped abstract excerpt with <mark> around matched terms
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    query: ParsedQuery
+    mode: SearchMode  # the mode actually used (hybrid falls back to keyword when there are no vectors)
+    hits: list[SearchHit]
+    total: int  # keyword: exact match count; semantic / hybrid: candidates ranked
+    page: int
+    page_size: int
+    notice: str | None = None  # e.g. why semantic search was not used
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * self.page_size < self.total
+
+
+@dataclass(slots=True)
+class EmbedReport:
+    embedded: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds else 0.0
 
 
 class SearchEngine(Protocol):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from dailypapers.models import FeedEntry
-from dailypapers.ranking import CastVote, TrendingParams
+from dailypapers.domain.models import FeedEntry
+from dailypapers.domain.ranking import CastVote, TrendingParams
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from dailypapers.models import Paper
+from dailypapers.domain.models import Paper
 from dailypapers.references.bibtex import BIBTEX_MEDIA_TYPE, bibtex, unique_keys
 from dailypapers.references.csl import CSL_JSON_MEDIA_TYPE, csl_json
 from dailypapers.references.imports import ParsedReferences, parse_references

@@ -14,7 +14,7 @@ from bibtexparser.entrypoint import write_string
 from bibtexparser.library import Library
 from bibtexparser.model import Block, Entry, Field
 
-from dailypapers.models import Paper
+from dailypapers.domain.models import Paper
 
 BIBTEX_MEDIA_TYPE = "text/x-bibtex; charset=utf-8"
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dailypapers.models import Paper
+from dailypapers.domain.models import Paper
 from dailypapers.references.names import split_name
 from dailypapers.references.ris import ARXIV_DOI
 

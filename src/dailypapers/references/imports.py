@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import rispy
 from bibtexparser.entrypoint import parse_string
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import InvalidArxivId, InvalidInput
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import InvalidArxivId, InvalidInput
 
 _ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
 _CONTEXT_RES = (

@@ -8,7 +8,7 @@ from typing import Any
 
 import rispy
 
-from dailypapers.models import Paper
+from dailypapers.domain.models import Paper
 from dailypapers.references.names import split_name
 
 RIS_MEDIA_TYPE = "application/x-research-info-systems; charset=utf-8"

@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
-from dailypapers.errors import ConfigError, SourceError, SourceUnavailable
+from dailypapers.domain.errors import ConfigError, SourceError, SourceUnavailable
 
 Vectors = npt.NDArray[np.float32]
 _BatchSink = Callable[[list[int], list[Any], npt.NDArray[np.float32]], None]  # rows, encodings, token vectors

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import tantivy
 
-from dailypapers.errors import StorageError
-from dailypapers.models import Paper
-from dailypapers.search.query import ParsedQuery, SearchFilters
+from dailypapers.domain.errors import StorageError
+from dailypapers.domain.models import Paper
+from dailypapers.domain.query import ParsedQuery, SearchFilters
 
 log = logging.getLogger(__name__)
 

@@ -14,61 +14,25 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from dailypapers.errors import InvalidInput, PaperNotFound
-from dailypapers.models import Paper
+from dailypapers.domain.errors import InvalidInput, PaperNotFound
+from dailypapers.domain.models import Paper
+from dailypapers.domain.query import ParsedQuery, SearchFilters, parse_query
 from dailypapers.ports import ProgressSink, Store
+from dailypapers.ports.search import MODES, EmbedReport, SearchHit, SearchMode, SearchResults
 from dailypapers.search.embedders import Embedder, Vectors, document_text, embed_documents
 from dailypapers.search.fusion import FusionConfig, fuse
 from dailypapers.search.keyword import KeywordConfig, KeywordIndex, category_terms, paper_key
-from dailypapers.search.query import ParsedQuery, SearchFilters, parse_query
 from dailypapers.search.vectors import Facts, VectorIndex
 
 log = logging.getLogger(__name__)
 
-SearchMode = Literal["keyword", "semantic", "hybrid"]
-MODES: tuple[SearchMode, ...] = ("keyword", "semantic", "hybrid")
 MAX_PAGE_SIZE = 100
 EXACT_LIMIT = 20_000  # filtered semantic search scores the filtered set exactly when it is this small
 SAVE_EVERY_SECONDS = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    arxiv_id: str
-    score: float
-    snippet_html: str  # escaped abstract excerpt with <mark> around matched terms
-
-
-@dataclass(frozen=True, slots=True)
-class SearchResults:
-    query: ParsedQuery
-    mode: SearchMode  # the mode actually used (hybrid falls back to keyword when there are no vectors)
-    hits: list[SearchHit]
-    total: int  # keyword: exact match count; semantic / hybrid: candidates ranked
-    page: int
-    page_size: int
-    notice: str | None = None  # e.g. why semantic search was not used
-
-    @property
-    def has_more(self) -> bool:
-        return self.page * self.page_size < self.total
-
-
-@dataclass(slots=True)
-class EmbedReport:
-    embedded: int = 0
-    unchanged: int = 0
-    seconds: float = 0.0
-    ids: list[str] = field(default_factory=list)
-
-    @property
-    def per_second(self) -> float:
-        return self.embedded / self.seconds if self.seconds else 0.0
 
 
 class _NoProgress:

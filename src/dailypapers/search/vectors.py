@@ -34,9 +34,9 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from dailypapers.errors import StorageError
+from dailypapers.domain.errors import StorageError
+from dailypapers.domain.query import SearchFilters, is_category_term
 from dailypapers.search.keyword import paper_key
-from dailypapers.search.query import SearchFilters, is_category_term
 
 M, EF_CONSTRUCTION, EF_SEARCH = 16, 64, 96
 FLAT_LIMIT = 20_000  # below this many vectors the index is exact float32

@@ -15,8 +15,8 @@ from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import quote, urlencode
 
-from dailypapers.errors import InvalidInput, NotFound, PermissionDenied
-from dailypapers.models import ApiToken, PaperView, User
+from dailypapers.domain.errors import InvalidInput, NotFound, PermissionDenied
+from dailypapers.domain.models import ApiToken, PaperView, User
 from dailypapers.ports import Clock, GitHubSource, Mailer, RateLimiter, Store
 from dailypapers.settings import Settings
 

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from dailypapers.digest import (
+from dailypapers.domain.digest import (
     FREQUENCIES,
     Frequency,
     Pick,
@@ -55,7 +55,7 @@ from dailypapers.digest import (
     select_trending,
     unit_vectors,
 )
-from dailypapers.errors import (
+from dailypapers.domain.errors import (
     ConfigError,
     InvalidInput,
     NotFound,
@@ -63,7 +63,9 @@ from dailypapers.errors import (
     SourceError,
     SourceUnavailable,
 )
-from dailypapers.models import FeedQuery, Paper, PaperView, User
+from dailypapers.domain.models import FeedQuery, Paper, PaperView, User
+from dailypapers.domain.ranking import TrendingParams
+from dailypapers.domain.rules import PersonalSignals, liked_ids
 from dailypapers.ports import Clock, Mailer, ProgressSink, RateLimiter, Store
 from dailypapers.ports.digests import (
     Delivery,
@@ -77,8 +79,6 @@ from dailypapers.ports.digests import (
     Subscriber,
     WireMailer,
 )
-from dailypapers.ranking import TrendingParams
-from dailypapers.rules import PersonalSignals, liked_ids
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import hash_secret, new_secret, normalize_email
 
@@ -109,7 +109,7 @@ MAC_BYTES = 16  # 128-bit HMAC tags in unsubscribe and view links
 
 
 def _mac(secret_key: str, purpose: str, *parts: int) -> str:
-    key = hashlib.sha256(f"dailypapers.digest:{secret_key}".encode()).digest()
+    key = hashlib.sha256(f"dailypapers.domain.digest:{secret_key}".encode()).digest()
     message = ":".join([purpose, *map(str, parts)]).encode()
     digest = hmac.new(key, message, hashlib.sha256).digest()[:MAC_BYTES]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -11,9 +11,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import InvalidInput, NotFound, PaperNotFound, PermissionDenied
-from dailypapers.models import AuditEntry, Comment, User
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import InvalidInput, NotFound, PaperNotFound, PermissionDenied
+from dailypapers.domain.models import AuditEntry, Comment, User
 from dailypapers.ports import Clock, GitHubSource, Mailer, RateLimiter, Store
 from dailypapers.settings import Settings
 

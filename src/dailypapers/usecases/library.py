@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import (
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import (
     InvalidInput,
     NotFound,
     PaperNotFound,
@@ -22,7 +22,7 @@ from dailypapers.errors import (
     SourceError,
     SourceUnavailable,
 )
-from dailypapers.models import PaperView, User
+from dailypapers.domain.models import PaperView, User
 from dailypapers.ports import ArxivSource, Clock, RateLimiter, SearchEngine, Store
 from dailypapers.ports.library import Collection, CollectionItem
 from dailypapers.references import ReferenceFormat, export_references, parse_references

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.digest import unit_vectors
-from dailypapers.errors import InvalidInput, NotFound, PaperNotFound, PermissionDenied
-from dailypapers.models import FeedQuery, Paper, PaperView, User
-from dailypapers.personalize import (
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.digest import unit_vectors
+from dailypapers.domain.errors import InvalidInput, NotFound, PaperNotFound, PermissionDenied
+from dailypapers.domain.models import FeedQuery, Paper, PaperView, User
+from dailypapers.domain.personalize import (
     DEFAULT_MODEL,
     FOLLOWED_AUTHOR_BOOST,
     FOLLOWED_CATEGORY_BOOST,
@@ -38,9 +38,7 @@ from dailypapers.personalize import (
     rank,
     similar_line,
 )
-from dailypapers.ports import SearchEngine
-from dailypapers.ports.personal import SavedSearch
-from dailypapers.rules import (
+from dailypapers.domain.rules import (
     MAX_FOLLOWS,
     MAX_RULES,
     Follow,
@@ -54,6 +52,8 @@ from dailypapers.rules import (
     parse_category,
     parse_phrase,
 )
+from dailypapers.ports import SearchEngine
+from dailypapers.ports.personal import SavedSearch
 from dailypapers.search import MAX_QUERY_LENGTH, SearchFilters, SearchResults, parse_query
 from dailypapers.usecases.voting import VotingMixin
 

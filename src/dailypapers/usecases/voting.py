@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import (
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import (
     InvalidInput,
     PaperNotFound,
     PermissionDenied,
@@ -21,10 +21,10 @@ from dailypapers.errors import (
     SourceError,
     SourceUnavailable,
 )
-from dailypapers.models import FeedEntry, FeedItem, FeedQuery, Paper, User
+from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Paper, User
+from dailypapers.domain.ranking import GITHUB_URL_PREFIXES, TrendingParams, repo_from_url
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, RateLimiter, Store
 from dailypapers.ports.votes import VoteState
-from dailypapers.ranking import GITHUB_URL_PREFIXES, TrendingParams, repo_from_url
 from dailypapers.settings import Settings
 
 log = logging.getLogger(__name__)

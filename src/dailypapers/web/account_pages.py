@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from dailypapers.digest import FREQUENCY_LABELS
-from dailypapers.errors import InvalidInput, SourceError
+from dailypapers.domain.digest import FREQUENCY_LABELS
+from dailypapers.domain.errors import InvalidInput, SourceError
+from dailypapers.domain.models import ApiToken, User
 from dailypapers.hub import Hub
-from dailypapers.models import ApiToken, User
 from dailypapers.usecases.accounts import SIGN_IN_LINK_PATH, safe_next_path
 from dailypapers.web.auth import (
     AUTH_RESPONSES,

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dailypapers.errors import InvalidInput
+from dailypapers.domain.errors import InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.web.auth import CsrfProtected, RequireUser
 from dailypapers.web.discussion import parse_id

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dailypapers.models import FeedEntry, PaperView
+from dailypapers.domain.models import FeedEntry, PaperView
 from dailypapers.search import SearchMode
 
 

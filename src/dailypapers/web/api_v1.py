@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from dailypapers.models import FeedItem, FeedOrder, FeedQuery, PaperView
+from dailypapers.domain.models import FeedItem, FeedOrder, FeedQuery, PaperView
 from dailypapers.search import MAX_QUERY_LENGTH, SearchMode
 from dailypapers.web.api_models import ERROR_RESPONSES, PaperOut, PaperPage, SearchHitOut, SearchPage, SimilarPapers
 from dailypapers.web.caching import cached_response

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dailypapers import __version__
-from dailypapers.errors import (
+from dailypapers.domain.errors import (
     Conflict,
     DailyPapersError,
     InvalidInput,

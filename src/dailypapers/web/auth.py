@@ -49,9 +49,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dailypapers.errors import DailyPapersError, NotSignedIn, PermissionDenied
+from dailypapers.domain.errors import DailyPapersError, NotSignedIn, PermissionDenied
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import SCOPES
 from dailypapers.web.api_models import ErrorBody

@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.models import FeedQuery, Paper
+from dailypapers.domain.periods import PeriodKind, parse_period
 from dailypapers.hub import Hub
-from dailypapers.models import FeedQuery, Paper
-from dailypapers.periods import PeriodKind, parse_period
 from dailypapers.references.bibtex import BIBTEX_MEDIA_TYPE, bibtex, bibtex_entry, cite_key, latex_escape, unique_keys
 from dailypapers.web.caching import cached_response
 

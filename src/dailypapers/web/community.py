@@ -12,8 +12,8 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from dailypapers.errors import InvalidInput, PermissionDenied, RateLimited
-from dailypapers.models import PaperView
+from dailypapers.domain.errors import InvalidInput, PermissionDenied, RateLimited
+from dailypapers.domain.models import PaperView
 from dailypapers.ports.votes import VoteState
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS

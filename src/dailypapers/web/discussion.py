@@ -15,9 +15,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from dailypapers.errors import InvalidInput
+from dailypapers.domain.errors import InvalidInput
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.usecases.discussion import ThreadNode
 from dailypapers.web.auth import CsrfProtected, RequireUser
 from dailypapers.web.markdown import render_markdown

@@ -19,9 +19,9 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.domain.errors import InvalidInput, NotFound
+from dailypapers.domain.models import FeedEntry, FeedQuery, Paper, PaperView
 from dailypapers.hub import Hub
-from dailypapers.models import FeedEntry, FeedQuery, Paper, PaperView
 from dailypapers.web import present
 from dailypapers.web.caching import cached_response
 

@@ -16,9 +16,9 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from dailypapers.errors import InvalidInput
-from dailypapers.models import FeedOrder, FeedQuery
-from dailypapers.periods import Period, PeriodKind, parse_period
+from dailypapers.domain.errors import InvalidInput
+from dailypapers.domain.models import FeedOrder, FeedQuery
+from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.search import MAX_QUERY_LENGTH
 from dailypapers.web.api_models import ERROR_RESPONSES
 from dailypapers.web.caching import cached_response

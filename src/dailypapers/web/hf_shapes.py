@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from dailypapers.models import FeedEntry, Paper
+from dailypapers.domain.models import FeedEntry, Paper
 
 JsonObject = dict[str, Any]
 

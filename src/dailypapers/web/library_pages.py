@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from dailypapers.errors import InvalidInput, PermissionDenied
+from dailypapers.domain.errors import InvalidInput, PermissionDenied
+from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.models import User
 from dailypapers.references import FORMATS, ReferenceFormat
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.library import IMPORTED_NAME, MAX_IMPORT_BYTES

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import InvalidInput, NotFound
+from dailypapers.domain.models import Paper
+from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.hub import FeedPage, Hub
-from dailypapers.models import Paper
-from dailypapers.periods import Period, PeriodKind, period_containing
 from dailypapers.web import discussion, present
 from dailypapers.web.auth import current_user
 from dailypapers.web.templating import render

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from dailypapers.errors import Conflict, InvalidInput
-from dailypapers.models import User
+from dailypapers.domain.errors import Conflict, InvalidInput
+from dailypapers.domain.models import User
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.personal import FOR_YOU_DAYS
 from dailypapers.web.auth import CsrfProtected, RequireUser

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, urlsplit
 
-from dailypapers.models import FeedEntry
-from dailypapers.periods import Period, PeriodKind, period_containing
+from dailypapers.domain.models import FeedEntry
+from dailypapers.domain.periods import Period, PeriodKind, period_containing
 
 AUTHORS_SHOWN = 3
 

@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.domain.errors import InvalidInput, NotFound
+from dailypapers.domain.models import PaperView
 from dailypapers.hub import Hub
-from dailypapers.models import PaperView
 from dailypapers.search import MAX_QUERY_LENGTH, MODES, SearchFilters, SearchResults
 from dailypapers.web import auth, present
 from dailypapers.web.pages import HubDep, parse_page

@@ -10,8 +10,8 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dailypapers.digest import FREQUENCY_LABELS
-from dailypapers.errors import InvalidInput
+from dailypapers.domain.digest import FREQUENCY_LABELS
+from dailypapers.domain.errors import InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.web.account_pages import settings_response

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from dailypapers.adapters.sql.base import SqlBase, storage_errors
 from dailypapers.adapters.sql.rows import utc
 from dailypapers.adapters.sql.schema import api_tokens, feed_entries, login_tokens, sessions, users, votes
-from dailypapers.errors import NotFound, StorageError
-from dailypapers.models import ApiToken, User
+from dailypapers.domain.errors import NotFound, StorageError
+from dailypapers.domain.models import ApiToken, User
 
 CREATE_ATTEMPTS = 5  # a concurrent sign-in taking the same name is rare; retrying a few times always settles it
 USER_CREATION_LOCK = 0x6470_7573  # PostgreSQL advisory lock key ("dpus") held while an account is created

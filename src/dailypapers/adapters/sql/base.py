@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.adapters.sql.engine import WRITE
-from dailypapers.errors import StorageError
+from dailypapers.domain.errors import StorageError
 
 P = ParamSpec("P")
 T = TypeVar("T")

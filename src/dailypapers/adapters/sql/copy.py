@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from dailypapers.adapters.sql.engine import WRITE
 from dailypapers.adapters.sql.schema import metadata
-from dailypapers.errors import ConfigError, StorageError
+from dailypapers.domain.errors import ConfigError, StorageError
 
 BATCH = 5000
 

@@ -26,7 +26,7 @@ from dailypapers.adapters.sql.schema import (
     users,
     votes,
 )
-from dailypapers.digest import Frequency, Pick, Selection, Topics
+from dailypapers.domain.digest import Frequency, Pick, Selection, Topics
 from dailypapers.ports.digests import Delivery, DeliveryState, Digest, Subscriber, SubscriberStatus
 
 INT_CHUNK = 900

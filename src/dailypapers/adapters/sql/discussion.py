@@ -11,7 +11,7 @@ from dailypapers.adapters.sql.accounts import user_from_row
 from dailypapers.adapters.sql.base import SqlBase, storage_errors
 from dailypapers.adapters.sql.rows import utc, utc_required
 from dailypapers.adapters.sql.schema import api_tokens, audit_log, comments, papers, sessions, users
-from dailypapers.models import AuditEntry, Comment, User
+from dailypapers.domain.models import AuditEntry, Comment, User
 
 _author = users.alias("author")
 _actor = users.alias("actor")

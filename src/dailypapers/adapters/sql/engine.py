@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from dailypapers.errors import ConfigError
+from dailypapers.domain.errors import ConfigError
 
 WRITE = {"dailypapers_write": True}
 

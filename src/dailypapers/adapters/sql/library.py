@@ -37,7 +37,7 @@ from dailypapers.adapters.sql.schema import (
     users,
     votes,
 )
-from dailypapers.errors import NotFound, StorageError
+from dailypapers.domain.errors import NotFound, StorageError
 from dailypapers.ports.library import Collection, CollectionItem
 
 WRITE_ATTEMPTS = 5  # concurrent writers racing on a unique key settle after a retry or two

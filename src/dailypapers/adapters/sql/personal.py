@@ -20,10 +20,10 @@ from dailypapers.adapters.sql.schema import (
     saved_searches,
     user_preferences,
 )
-from dailypapers.errors import Conflict, PaperNotFound
-from dailypapers.personalize import DEFAULT_TRENDING_WEIGHT, Preferences
+from dailypapers.domain.errors import Conflict, PaperNotFound
+from dailypapers.domain.personalize import DEFAULT_TRENDING_WEIGHT, Preferences
+from dailypapers.domain.rules import Follow, FollowKind, KeywordRule, PersonalRules, PersonalSignals, RuleKind
 from dailypapers.ports.personal import SavedSearch
-from dailypapers.rules import Follow, FollowKind, KeywordRule, PersonalRules, PersonalSignals, RuleKind
 
 NOT_INTERESTED = "not_interested"
 USER_CHUNK = 500  # members per IN (…) list, well under every driver's parameter limit

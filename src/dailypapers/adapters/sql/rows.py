@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dailypapers.models import FeedEntry, Paper
+from dailypapers.domain.models import FeedEntry, Paper
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -18,9 +18,9 @@ from dailypapers.adapters.sql.personal import SqlPersonalStore
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row, paper_values
 from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
 from dailypapers.adapters.sql.votes import SqlVoteStore, trending_score_expr
-from dailypapers.merging import merge_paper
-from dailypapers.models import FeedEntry, FeedItem, FeedQuery, Paper, PaperView, UpsertResult
-from dailypapers.ranking import DEFAULT_PARAMS
+from dailypapers.domain.merging import merge_paper
+from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Paper, PaperView, UpsertResult
+from dailypapers.domain.ranking import DEFAULT_PARAMS
 
 # Upvotes shown everywhere: counts mirrored from another hub plus this hub's own votes (a cached count).
 UPVOTES = (papers.c.imported_upvotes + papers.c.community_upvotes).label("upvotes")

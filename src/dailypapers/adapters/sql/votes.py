@@ -19,10 +19,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from dailypapers.adapters.sql.base import SqlBase, chunks, dialect_insert, storage_errors
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, utc_required
 from dailypapers.adapters.sql.schema import feed_entries, github_repos, github_star_snapshots, papers, users, votes
-from dailypapers.errors import PaperNotFound
-from dailypapers.models import FeedEntry
+from dailypapers.domain.errors import PaperNotFound
+from dailypapers.domain.models import FeedEntry
+from dailypapers.domain.ranking import GITHUB_URL_PREFIXES, MIN_EXPONENT, CastVote, TrendingParams, repo_from_url
 from dailypapers.ports.votes import RepoStars, TrackedRepo, VoteState
-from dailypapers.ranking import GITHUB_URL_PREFIXES, MIN_EXPONENT, CastVote, TrendingParams, repo_from_url
 
 # -- dialect helpers ---------------------------------------------------------------------------------------
 

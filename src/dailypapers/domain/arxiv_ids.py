@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dailypapers.errors import InvalidArxivId
+from dailypapers.domain.errors import InvalidArxivId
 
 # New-style ids (since 2007-04): YYMM.NNNN (to 2014) or YYMM.NNNNN; old style: archive(.SUBJ)/YYMMNNN.
 _NEW = r"(?P<new>\d{4}\.\d{4,5})"

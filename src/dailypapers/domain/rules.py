@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from dailypapers.errors import InvalidInput
-from dailypapers.models import Paper
+from dailypapers.domain.errors import InvalidInput
+from dailypapers.domain.models import Paper
 
 FollowKind = Literal["author", "category"]
 RuleKind = Literal["include", "exclude"]

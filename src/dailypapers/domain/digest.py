@@ -16,8 +16,8 @@ from typing import Literal
 
 import numpy as np
 
-from dailypapers.errors import InvalidInput
-from dailypapers.models import Paper
+from dailypapers.domain.errors import InvalidInput
+from dailypapers.domain.models import Paper
 
 Frequency = Literal["daily", "weekly"]
 FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly")

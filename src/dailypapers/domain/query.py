@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from dailypapers.errors import InvalidInput
+from dailypapers.domain.errors import InvalidInput
 
 MAX_QUERY_LENGTH = 250
 

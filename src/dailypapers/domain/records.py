@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
-from dailypapers.arxiv_ids import parse_arxiv_ref
-from dailypapers.errors import InvalidArxivId, InvalidRecord
-from dailypapers.models import FeedEntry, ImportRecord, Paper
+from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.errors import InvalidArxivId, InvalidRecord
+from dailypapers.domain.models import FeedEntry, ImportRecord, Paper
 
 FormatName = Literal["snapshot", "papers", "hf-daily"]
 FORMATS: tuple[FormatName, ...] = ("snapshot", "papers", "hf-daily")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from dailypapers.errors import InvalidPeriod
+from dailypapers.domain.errors import InvalidPeriod
 
 PeriodKind = Literal["date", "week", "month"]
 

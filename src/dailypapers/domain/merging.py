@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from dailypapers.models import Paper
+from dailypapers.domain.models import Paper
 
 _MERGED_FIELDS = (
     "title",

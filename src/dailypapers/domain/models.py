@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from dailypapers.ranking import TrendingParams
+    from dailypapers.domain.ranking import TrendingParams
 
 ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
 ARXIV_PDF_URL = "https://arxiv.org/pdf/{}"

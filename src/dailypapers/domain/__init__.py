@@ -1,0 +1,1 @@
+"""The domain: paper values, ids, periods, merging, ranking and selection rules; pure Python, no I/O, no framework."""

@@ -11,7 +11,8 @@ from pathlib import Path
 import dkim  # type: ignore[import-untyped]
 import pytest
 
-from dailypapers.adapters.mail_render import DkimSigner, MailRenderer
+from dailypapers.adapters.mail_dkim import DkimSigner
+from dailypapers.adapters.mail_render import MailRenderer
 from tests.digest.conftest import SEND_AT, DigestHub, SmtpSink, seed_feed, subscribe_confirmed
 
 

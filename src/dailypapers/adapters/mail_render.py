@@ -1,6 +1,6 @@
 """Digest mails from one Jinja template pair: multipart/alternative (plain text + HTML with CSS inlined by
 css-inline), absolute links, no tracking pixels, a deterministic Message-ID, RFC 8058 List-Unsubscribe headers and
-optional DKIM signing (dkimpy). It lays out what the hub resolved; it never queries anything.
+optional DKIM signing (mail_dkim.py). It lays out what the hub resolved; it never queries anything.
 
 Speed (a run mails thousands of subscribers): the CSS is inlined into the HTML template once, when it is loaded,
 not into every rendered mail; and a run's `batch()` lays each distinct content out once and writes the wire bytes
@@ -26,10 +26,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import css_inline
-import dkim  # type: ignore[import-untyped]  # dkimpy ships no type information
 import jinja2
 from markupsafe import escape
 
+from dailypapers.adapters.mail_dkim import DKIM_HEADERS, DkimSigner
 from dailypapers.domain.digest import Topics
 from dailypapers.domain.errors import ConfigError
 from dailypapers.domain.models import PaperView
@@ -39,21 +39,6 @@ from dailypapers.settings import Settings
 MAIL_TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates" / "mail"
 SUMMARY_CHARS = 280  # about two lines of a mail client
 AUTHORS_SHOWN = 3
-# Signed headers: the RFC 8058 pair must be covered, or a forwarder could add a one-click link of its own.
-DKIM_HEADERS = (
-    b"from",
-    b"to",
-    b"subject",
-    b"date",
-    b"message-id",
-    b"list-unsubscribe",
-    b"list-unsubscribe-post",
-    b"list-id",
-    b"mime-version",
-    b"content-type",
-)
-# Re-parsed signed mails keep their header bytes as signed: no refolding on the way to the SMTP server.
-SIGNED_POLICY = email.policy.SMTP.clone(refold_source="none", max_line_length=998)
 # Headers fold only past RFC 5322's 998 characters: a List-Unsubscribe URL stays on its header's line.
 MAIL_POLICY = email.policy.default.clone(max_line_length=998)
 WIRE_POLICY = MAIL_POLICY.clone(linesep="\r\n")  # headers as they go over SMTP
@@ -103,45 +88,6 @@ def mail_domain(settings: Settings) -> str:
 def message_id(mail: DigestMail, domain: str) -> str:
     """The same for every attempt of one (digest, subscriber): receivers can drop a duplicate resend."""
     return f"<digest.{mail.digest.id}.{mail.subscriber.id}@{domain}>"
-
-
-class DkimSigner:
-    """Signs whole messages with an RSA key (relaxed/relaxed)."""
-
-    def __init__(self, selector: str, domain: str, private_key: bytes) -> None:
-        self.selector, self.domain, self.private_key = selector, domain, private_key
-
-    @classmethod
-    def from_settings(cls, settings: Settings, domain: str) -> DkimSigner | None:
-        """None unless a selector and a key file are configured; ConfigError when the key cannot be read."""
-        selector = settings.dkim_selector
-        key_file = settings.dkim_private_key_file
-        if not selector or not key_file:
-            return None
-        try:
-            key = Path(key_file).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the DKIM private key {key_file}: {exc}") from None
-        return cls(selector, settings.dkim_domain or domain, key)
-
-    def sign(self, message: EmailMessage) -> EmailMessage:
-        raw = message.as_bytes(policy=SIGNED_POLICY)
-        header = self.signature(raw, [h for h in DKIM_HEADERS if message[h.decode()] is not None])
-        signed = email.message_from_bytes(header + raw, policy=SIGNED_POLICY)
-        assert isinstance(signed, EmailMessage)
-        return signed
-
-    def signature(self, raw: bytes, headers: list[bytes]) -> bytes:
-        """The `DKIM-Signature:` header line (CRLF-terminated) for a message in wire form, over `headers`."""
-        header: bytes = dkim.sign(
-            raw,
-            self.selector.encode(),
-            self.domain.encode(),
-            self.private_key,
-            canonicalize=(b"relaxed", b"relaxed"),
-            include_headers=headers,
-        )
-        return header
 
 
 def inline_template_css(source: str, inliner: css_inline.CSSInliner, name: str) -> str:

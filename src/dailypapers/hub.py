@@ -24,9 +24,10 @@ from dailypapers.domain.models import (
     UpsertResult,
 )
 from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
+from dailypapers.domain.query import SearchFilters
 from dailypapers.domain.records import FormatName, detect_format, parse_record
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, ProgressSink, RateLimiter, SearchEngine, Store
-from dailypapers.search import SearchFilters, SearchResults
+from dailypapers.ports.search import SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.digests import DigestsMixin

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import runpy
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,18 @@ def test_every_module_starts_with_a_docstring() -> None:
             continue
         docstring = ast.get_docstring(ast.parse(path.read_text()))
         assert docstring, f"{path.relative_to(PACKAGE)} has no module docstring saying what it owns"
+
+
+def test_the_layer_picture_in_the_docs_is_current() -> None:
+    script = runpy.run_path(str(PACKAGE.parents[1] / "scripts" / "layers_picture.py"))
+    doc = (PACKAGE.parents[1] / "docs" / "architecture.md").read_text()
+    assert script["picture"]() in doc, "docs/architecture.md is stale: run `.venv/bin/python scripts/layers_picture.py`"
+
+
+def test_no_source_module_is_over_500_lines() -> None:
+    long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in PACKAGE.rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > 500
+    }
+    assert not long, f"split these by responsibility: {long}"

@@ -38,6 +38,7 @@ from dailypapers.domain.personalize import (
     rank,
     similar_line,
 )
+from dailypapers.domain.query import MAX_QUERY_LENGTH, SearchFilters, parse_query
 from dailypapers.domain.rules import (
     MAX_FOLLOWS,
     MAX_RULES,
@@ -54,7 +55,7 @@ from dailypapers.domain.rules import (
 )
 from dailypapers.ports import SearchEngine
 from dailypapers.ports.personal import SavedSearch
-from dailypapers.search import MAX_QUERY_LENGTH, SearchFilters, SearchResults, parse_query
+from dailypapers.ports.search import SearchResults
 from dailypapers.usecases.voting import VotingMixin
 
 FOR_YOU_DAYS = 14

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from dailypapers.domain.models import FeedEntry, PaperView
-from dailypapers.search import SearchMode
+from dailypapers.ports.search import SearchMode
 
 
 class ErrorDetail(BaseModel):

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from dailypapers.domain.models import FeedItem, FeedOrder, FeedQuery, PaperView
-from dailypapers.search import MAX_QUERY_LENGTH, SearchMode
+from dailypapers.domain.query import MAX_QUERY_LENGTH
+from dailypapers.ports.search import SearchMode
 from dailypapers.web.api_models import ERROR_RESPONSES, PaperOut, PaperPage, SearchHitOut, SearchPage, SimilarPapers
 from dailypapers.web.caching import cached_response
 from dailypapers.web.hf_api import API_MAX_AGE, feed_period

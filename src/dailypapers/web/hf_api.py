@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from dailypapers.domain.errors import InvalidInput
 from dailypapers.domain.models import FeedOrder, FeedQuery
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
-from dailypapers.search import MAX_QUERY_LENGTH
+from dailypapers.domain.query import MAX_QUERY_LENGTH
 from dailypapers.web.api_models import ERROR_RESPONSES
 from dailypapers.web.caching import cached_response
 from dailypapers.web.hf_models import HfDailyItem, HfPaper

@@ -1,8 +1,8 @@
 """The `/search` results page (works without JavaScript) and the form filters it shares with `/api/v1/search`.
 
-Views only translate the request into Hub.search arguments and the results into a plain context; ranking,
-snippets and the query language belong to dailypapers.search. A bad query is answered by the same page, with the
-form still filled in and the message shown, under status 400.
+Views only translate the request into Hub.search arguments and the results into a plain context; ranking and
+snippets belong to dailypapers.search, the query language to dailypapers.domain.query. A bad query is answered by
+the same page, with the form still filled in and the message shown, under status 400.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from dailypapers.domain.errors import InvalidInput, NotFound
 from dailypapers.domain.models import PaperView
+from dailypapers.domain.query import MAX_QUERY_LENGTH, SearchFilters
 from dailypapers.hub import Hub
-from dailypapers.search import MAX_QUERY_LENGTH, MODES, SearchFilters, SearchResults
+from dailypapers.ports.search import MODES, SearchResults
 from dailypapers.web import auth, present
 from dailypapers.web.pages import HubDep, parse_page
 from dailypapers.web.templating import render

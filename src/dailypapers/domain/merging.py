@@ -21,6 +21,16 @@ _MERGED_FIELDS = (
     "project_page",
 )
 
+# Only upstream hubs carry these (or the enrichment work makes them): a record that has one brings the latest.
+# The summary and the model that wrote it travel together.
+_UPSTREAM_FIELDS = (
+    ("ai_summary", "ai_summary_model"),
+    ("ai_keywords",),
+    ("thumbnail_url",),
+    ("media_urls",),
+    ("withdrawn_at",),
+)
+
 
 def is_newer(incoming: Paper, stored: Paper) -> bool:
     """Versions decide when both sources state one; otherwise the later update date does."""
@@ -40,6 +50,9 @@ def merge_paper(stored: Paper, incoming: Paper) -> Paper:
     for name in _MERGED_FIELDS:
         value = getattr(primary, name)
         values[name] = value if value not in (None, "", ()) else getattr(fallback, name)
+    for group in _UPSTREAM_FIELDS:
+        source = incoming if getattr(incoming, group[0]) not in (None, "", ()) else stored
+        values.update({name: getattr(source, name) for name in group})
     return dataclasses.replace(
         stored,
         **values,

@@ -31,7 +31,14 @@ class Paper:
     license: str | None = None
     github_repo: str | None = None
     project_page: str | None = None
-    imported_upvotes: int = 0  # counts mirrored from another hub (Hugging Face); community votes come on top
+    imported_upvotes: int = 0  # the upstream's count (Hugging Face or another hub); community votes come on top
+    # What an upstream says beyond arXiv's metadata (Hugging Face's paper object):
+    ai_summary: str | None = None
+    ai_summary_model: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    thumbnail_url: str | None = None
+    media_urls: tuple[str, ...] = ()
+    withdrawn_at: datetime | None = None
 
     @property
     def primary_category(self) -> str | None:
@@ -57,11 +64,29 @@ class FeedEntry:
     arxiv_id: str
     feed_date: date
     submitted_at: datetime
-    submitted_by: str | None = None  # a user name; None for automatic submissions
-    source: str = "user"  # "user", "auto" (category rule), "import" (mirrored from another hub)
-    imported_comments: int = 0
-    organization: str | None = None
+    submitted_by: str | None = None  # a user name (the upstream's for mirrored entries); None for automatic ones
+    source: str = "user"  # "user", "auto" (category rule), "import" (a file), "upstream" (synced from a hub)
+    imported_comments: int = 0  # the upstream's comment count; local comments are counted apart
+    organization: str | None = None  # an Organization.name
     submitter_id: int | None = None  # the account, for user submissions
+    upstream: str | None = None  # base URL of the hub it was synced from ("https://huggingface.co")
+    submitter_fullname: str | None = None  # the upstream submitter's display name
+    submitter_avatar_url: str | None = None
+    upstream_synced_at: datetime | None = None  # when the upstream gave this answer; an older one never wins
+
+    @property
+    def is_mirrored(self) -> bool:
+        """An entry that an upstream (a sync or an imported file) decides: its latest answer moves and recounts it."""
+        return self.source in ("import", "upstream")
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """An organization as an upstream names it on feed entries (`name`), with what pages show of it."""
+
+    name: str
+    fullname: str | None = None
+    avatar_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +96,7 @@ class FeedItem:
     entry: FeedEntry
     paper: Paper
     upvotes: int
+    organization: Organization | None = None  # details of entry.organization, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +106,7 @@ class PaperView:
     paper: Paper
     entry: FeedEntry | None
     upvotes: int
+    organization: Organization | None = None  # details of entry.organization, when known
 
 
 FeedOrder = Literal["upvotes", "recent", "trending"]
@@ -108,6 +135,8 @@ class ImportRecord:
 
     paper: Paper
     feed_entry: FeedEntry | None = None
+    organization: Organization | None = None  # details of feed_entry.organization, when the record has them
+    github_stars: int | None = None  # the upstream's star count of paper.github_repo
 
 
 @dataclass(slots=True)

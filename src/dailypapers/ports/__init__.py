@@ -11,6 +11,7 @@ from dailypapers.ports.library import LibraryStore
 from dailypapers.ports.papers import ArxivSource, Clock, LeaseStore, PaperStore, ProgressSink
 from dailypapers.ports.personal import PersonalStore
 from dailypapers.ports.search import SearchEngine
+from dailypapers.ports.upstream import UpstreamSource, UpstreamStore
 from dailypapers.ports.votes import GitHubSource, VoteStore
 
 
@@ -23,6 +24,7 @@ class Store(
     DigestStore,
     PersonalStore,
     LibraryStore,
+    UpstreamStore,
     Protocol,
 ):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
@@ -44,5 +46,7 @@ __all__ = [
     "RateLimiter",
     "SearchEngine",
     "Store",
+    "UpstreamSource",
+    "UpstreamStore",
     "VoteStore",
 ]

@@ -268,7 +268,7 @@ class PersonalMixin(VotingMixin):
             counts.update(paper.categories)
         for item in page.items:
             counts.update(item.paper.categories)
-        papers = tuple(PaperView(i.paper, i.entry, i.upvotes) for i in page.items[:12])
+        papers = tuple(PaperView(i.paper, i.entry, i.upvotes, i.organization) for i in page.items[:12])
         return OnboardingChoices(tuple(counts.most_common(24)), papers)
 
     def finish_onboarding(self, user: User, categories: list[str], arxiv_ids: list[str]) -> None:

@@ -31,7 +31,7 @@ def json_page(request: Request, model: BaseModel, next_url: str | None = None) -
 
 
 def _view(item: FeedItem) -> PaperView:
-    return PaperView(item.paper, item.entry, item.upvotes)
+    return PaperView(item.paper, item.entry, item.upvotes, item.organization)
 
 
 # Registered before get_paper: its `{arxiv_id:path}` would otherwise swallow `…/similar`.

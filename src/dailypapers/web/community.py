@@ -187,7 +187,7 @@ def api_trending(
     items = [
         TrendingItemOut(
             score=result.scores.get(item.paper.arxiv_id, 0.0),
-            paper=PaperOut.of(PaperView(item.paper, item.entry, item.upvotes)),
+            paper=PaperOut.of(PaperView(item.paper, item.entry, item.upvotes, item.organization)),
         )
         for item in result.items
     ]

@@ -42,6 +42,12 @@ def paper_values(paper: Paper) -> dict[str, Any]:
         "github_repo": paper.github_repo,
         "project_page": paper.project_page,
         "imported_upvotes": paper.imported_upvotes,
+        "ai_summary": paper.ai_summary,
+        "ai_summary_model": paper.ai_summary_model,
+        "ai_keywords": list(paper.ai_keywords),
+        "thumbnail_url": paper.thumbnail_url,
+        "media_urls": list(paper.media_urls),
+        "withdrawn_at": paper.withdrawn_at,
     }
 
 
@@ -65,6 +71,12 @@ def paper_from_row(row: sa.Row[Any] | sa.RowMapping) -> Paper:
         github_repo=m["github_repo"],
         project_page=m["project_page"],
         imported_upvotes=m["imported_upvotes"],
+        ai_summary=m["ai_summary"],
+        ai_summary_model=m["ai_summary_model"],
+        ai_keywords=tuple(m["ai_keywords"] or ()),
+        thumbnail_url=m["thumbnail_url"],
+        media_urls=tuple(m["media_urls"] or ()),
+        withdrawn_at=utc(m["withdrawn_at"]),
     )
 
 
@@ -78,6 +90,10 @@ def entry_values(entry: FeedEntry) -> dict[str, Any]:
         "imported_comments": entry.imported_comments,
         "organization": entry.organization,
         "submitted_by_user_id": entry.submitter_id,
+        "upstream": entry.upstream,
+        "submitter_fullname": entry.submitter_fullname,
+        "submitter_avatar_url": entry.submitter_avatar_url,
+        "upstream_synced_at": entry.upstream_synced_at,
     }
 
 
@@ -94,4 +110,8 @@ def entry_from_row(row: sa.Row[Any] | sa.RowMapping) -> FeedEntry:
         imported_comments=m["imported_comments"],
         organization=m["organization"],
         submitter_id=m["submitted_by_user_id"],
+        upstream=m["upstream"],
+        submitter_fullname=m["submitter_fullname"],
+        submitter_avatar_url=m["submitter_avatar_url"],
+        upstream_synced_at=utc(m["upstream_synced_at"]),
     )

@@ -32,12 +32,21 @@ papers = sa.Table(
     sa.Column("license", sa.String(255), nullable=True),
     sa.Column("github_repo", sa.String(512), nullable=True),
     sa.Column("project_page", sa.String(2048), nullable=True),
+    # The upstream's count (Hugging Face or another hub, via `sync` or `import`): the latest answer, kept apart
+    # from this hub's own votes below; pages show the sum.
     sa.Column("imported_upvotes", sa.Integer, nullable=False, server_default="0"),
     # Cached count of rows in `votes` for this paper, rewritten in the same transaction as every vote change.
     sa.Column("community_upvotes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True),  # moderation: hidden from feeds
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("modified_at", sa.DateTime(timezone=True), nullable=False),
+    # What an upstream hub says beyond arXiv's metadata (migration 0007); the enrichment work may fill them too.
+    sa.Column("ai_summary", sa.Text, nullable=True),
+    sa.Column("ai_summary_model", sa.String(255), nullable=True),
+    sa.Column("ai_keywords", sa.JSON, nullable=False, server_default="[]"),
+    sa.Column("thumbnail_url", sa.String(2048), nullable=True),
+    sa.Column("media_urls", sa.JSON, nullable=False, server_default="[]"),
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 feed_entries = sa.Table(
@@ -50,9 +59,27 @@ feed_entries = sa.Table(
     sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("submitted_by", sa.String(255), nullable=True, index=True),
     sa.Column("submitted_by_user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True, index=True),
-    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # "user", "auto", "import" (a file), "upstream" (sync)
+    # The upstream's comment count (latest answer); local comments are rows of `comments`.
     sa.Column("imported_comments", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("organization", sa.String(255), nullable=True),
+    sa.Column("organization", sa.String(255), nullable=True),  # an `organizations.name`
+    # Mirrored entries (migration 0007): the upstream base URL (NULL for local entries and file imports), the
+    # upstream submitter's full name and avatar (`submitted_by` holds the upstream user name), and when the
+    # upstream gave this answer (a file's snapshot time, or the sync): an older answer never overwrites a newer one.
+    sa.Column("upstream", sa.String(255), nullable=True),
+    sa.Column("submitter_fullname", sa.String(255), nullable=True),
+    sa.Column("submitter_avatar_url", sa.String(2048), nullable=True),
+    sa.Column("upstream_synced_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Organizations as upstreams name them on feed entries ("NationalUniversityofSingapore"), with what they show.
+organizations = sa.Table(
+    "organizations",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("fullname", sa.String(255), nullable=True),
+    sa.Column("avatar_url", sa.String(2048), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 job_state = sa.Table(

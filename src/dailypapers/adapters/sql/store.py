@@ -14,16 +14,27 @@ from dailypapers.adapters.sql.digests import SqlDigestStore
 from dailypapers.adapters.sql.discussion import SqlDiscussionStore
 from dailypapers.adapters.sql.leases import SqlLeaseStore
 from dailypapers.adapters.sql.library import SqlLibraryStore
+from dailypapers.adapters.sql.paper_rows import papers_by_id, upsert_papers_in
 from dailypapers.adapters.sql.personal import SqlPersonalStore
-from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row, paper_values
-from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
+from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row
+from dailypapers.adapters.sql.schema import feed_entries, job_state, organizations, papers
+from dailypapers.adapters.sql.upstream import SqlUpstreamStore
 from dailypapers.adapters.sql.votes import SqlVoteStore, trending_score_expr
-from dailypapers.domain.merging import merge_paper
-from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Paper, PaperView, UpsertResult
+from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Organization, Paper, PaperView, UpsertResult
 from dailypapers.domain.ranking import DEFAULT_PARAMS
 
 # Upvotes shown everywhere: counts mirrored from another hub plus this hub's own votes (a cached count).
 UPVOTES = (papers.c.imported_upvotes + papers.c.community_upvotes).label("upvotes")
+# The organization of a feed entry, outer-joined: its details when the organizations table knows it.
+ORG_COLUMNS = (organizations.c.fullname.label("org_fullname"), organizations.c.avatar_url.label("org_avatar_url"))
+_ORG_JOIN = organizations.c.name == feed_entries.c.organization
+
+
+def _organization(row: sa.Row[Any]) -> Organization | None:
+    name = row.organization
+    if name is None:
+        return None
+    return Organization(name, row.org_fullname, row.org_avatar_url)
 
 
 def _ascii_lower(text: str) -> str:
@@ -41,6 +52,7 @@ class SqlStore(
     SqlDigestStore,
     SqlPersonalStore,
     SqlLibraryStore,
+    SqlUpstreamStore,
 ):
     """The Store port: papers and feed here, the community parts in their own modules."""
 
@@ -48,36 +60,8 @@ class SqlStore(
 
     @storage_errors
     def upsert_papers(self, batch: Sequence[Paper]) -> UpsertResult:
-        now = datetime.now(UTC)
-        ids = [p.arxiv_id for p in batch]
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        skipped = 0
         with self._write() as conn:
-            stored = self._papers_by_id(conn, ids)
-            for paper in batch:
-                known = stored.get(paper.arxiv_id)
-                if known is None:
-                    inserts.append({**paper_values(paper), "created_at": now, "modified_at": now})
-                    continue
-                merged = merge_paper(known, paper)
-                if merged == known:
-                    skipped += 1
-                else:
-                    updates.append({**paper_values(merged), "b_id": merged.arxiv_id, "modified_at": now})
-            if inserts:
-                conn.execute(papers.insert(), inserts)
-            if updates:
-                values: dict[str, Any] = {c: sa.bindparam(c) for c in updates[0] if c not in ("b_id", "arxiv_id")}
-                conn.execute(papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id")).values(values), updates)
-        return UpsertResult(tuple(row["arxiv_id"] for row in inserts), tuple(row["b_id"] for row in updates), skipped)
-
-    def _papers_by_id(self, conn: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
-        found: dict[str, Paper] = {}
-        for chunk in chunks(ids):
-            for row in conn.execute(sa.select(papers).where(papers.c.arxiv_id.in_(chunk))):
-                found[row.arxiv_id] = paper_from_row(row)
-        return found
+            return upsert_papers_in(conn, batch)
 
     @storage_errors
     def get_paper(self, arxiv_id: str) -> Paper | None:
@@ -86,7 +70,7 @@ class SqlStore(
     @storage_errors
     def get_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
         with self.engine.connect() as conn:
-            return self._papers_by_id(conn, list(arxiv_ids))
+            return papers_by_id(conn, list(arxiv_ids))
 
     @storage_errors
     def count_papers(self) -> int:
@@ -136,8 +120,9 @@ class SqlStore(
         else:
             order = [UPVOTES.desc(), feed_entries.c.submitted_at, feed_entries.c.id]
         select = (
-            sa.select(feed_entries, *[c for c in papers.c if c.name != "arxiv_id"], UPVOTES)
+            sa.select(feed_entries, *[c for c in papers.c if c.name != "arxiv_id"], UPVOTES, *ORG_COLUMNS)
             .join(papers, papers.c.arxiv_id == feed_entries.c.arxiv_id)
+            .outerjoin(organizations, _ORG_JOIN)
             .where(*self._feed_filters(query))
             .order_by(*order)
             .limit(limit)
@@ -145,7 +130,7 @@ class SqlStore(
         )
         with self.engine.connect() as conn:
             rows = conn.execute(select).all()
-        return [FeedItem(entry_from_row(r), paper_from_row(r), r.upvotes) for r in rows]
+        return [FeedItem(entry_from_row(r), paper_from_row(r), r.upvotes, _organization(r)) for r in rows]
 
     @storage_errors
     def count_feed_items(self, query: FeedQuery) -> int:
@@ -163,13 +148,14 @@ class SqlStore(
         with self.engine.connect() as conn:
             for chunk in chunks(list(arxiv_ids)):
                 select = (
-                    sa.select(papers, *[c for c in feed_entries.c if c.name != "arxiv_id"], UPVOTES)
+                    sa.select(papers, *[c for c in feed_entries.c if c.name != "arxiv_id"], UPVOTES, *ORG_COLUMNS)
                     .outerjoin(feed_entries, feed_entries.c.arxiv_id == papers.c.arxiv_id)
+                    .outerjoin(organizations, _ORG_JOIN)
                     .where(papers.c.arxiv_id.in_(chunk))
                 )
                 for row in conn.execute(select):
                     entry = entry_from_row(row) if row.feed_date is not None else None
-                    views[row.arxiv_id] = PaperView(paper_from_row(row), entry, row.upvotes)
+                    views[row.arxiv_id] = PaperView(paper_from_row(row), entry, row.upvotes, _organization(row))
         return views
 
     @storage_errors

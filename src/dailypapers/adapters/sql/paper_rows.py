@@ -1,0 +1,48 @@
+"""Reading and upserting paper rows inside a caller's transaction, shared by the store modules that write papers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from dailypapers.adapters.sql.base import chunks
+from dailypapers.adapters.sql.rows import paper_from_row, paper_values
+from dailypapers.adapters.sql.schema import papers
+from dailypapers.domain.merging import merge_paper
+from dailypapers.domain.models import Paper, UpsertResult
+
+
+def papers_by_id(conn: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
+    found: dict[str, Paper] = {}
+    for chunk in chunks(ids):
+        for row in conn.execute(sa.select(papers).where(papers.c.arxiv_id.in_(chunk))):
+            found[row.arxiv_id] = paper_from_row(row)
+    return found
+
+
+def upsert_papers_in(conn: sa.Connection, batch: Sequence[Paper]) -> UpsertResult:
+    """Insert new papers and merge known ones (merging.merge_paper); a merge that changes nothing writes nothing."""
+    now = datetime.now(UTC)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    skipped = 0
+    stored = papers_by_id(conn, [p.arxiv_id for p in batch])
+    for paper in batch:
+        known = stored.get(paper.arxiv_id)
+        if known is None:
+            inserts.append({**paper_values(paper), "created_at": now, "modified_at": now})
+            continue
+        merged = merge_paper(known, paper)
+        if merged == known:
+            skipped += 1
+        else:
+            updates.append({**paper_values(merged), "b_id": merged.arxiv_id, "modified_at": now})
+    if inserts:
+        conn.execute(papers.insert(), inserts)
+    if updates:
+        values: dict[str, Any] = {c: sa.bindparam(c) for c in updates[0] if c not in ("b_id", "arxiv_id")}
+        conn.execute(papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id")).values(values), updates)
+    return UpsertResult(tuple(row["arxiv_id"] for row in inserts), tuple(row["b_id"] for row in updates), skipped)

@@ -65,7 +65,8 @@ def database_url(_template_db: Path, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, arxiv_min_interval_seconds=0.0, harvest_sets="cs")
+    # No upstream by default: the default (Hugging Face) is the internet, which tests never reach.
+    return Settings(database_url=database_url, arxiv_min_interval_seconds=0.0, harvest_sets="cs", upstreams="")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -137,6 +138,49 @@ def harvest(
     with tqdm(unit=" papers", desc="harvest", file=sys.stderr) as bar:
         report = hub.harvest(set_spec or None, progress=_Bar(bar))
     _print_report(report)
+
+
+def _day_option(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option} must be a date like 2026-08-20, not {value[:40]!r}") from None
+
+
+@app.command()
+def sync(
+    start: Annotated[str | None, typer.Option("--from", help="First day to backfill, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day to backfill, YYYY-MM-DD (default: today).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Sync the daily feed from the upstreams (DAILYPAPERS_UPSTREAMS): today and the recent days, or with dates a
+    backfill of that range (resumable: run it again after an interruption)."""
+    _setup_logging()
+    first, last = _day_option(start, "--from"), _day_option(end, "--to")
+    _check_migrated()
+    hub = _hub()
+    upstreams = hub.upstream.upstreams
+    if not upstreams:
+        raise _fail(f"syncing is off: {env_name('upstreams')} is empty")
+    days = hub.upstream.plan(first, last)
+    with tqdm(
+        total=len(days) * len(upstreams), unit=" days", desc="sync", disable=not progress, file=sys.stderr
+    ) as bar:
+        report = hub.upstream.sync(first, last, progress=_Bar(bar))
+    typer.echo(
+        f"{report.days} days from {', '.join(upstreams)} ({report.pages} pages): "
+        f"{report.entries} entries, {report.added} added, {report.moved} moved, {report.updated} updated; "
+        f"{report.new_papers} new papers, {report.completed} completed from arXiv; "
+        f"{len(report.rejected)} malformed entries skipped"
+    )
+    for where, reason in report.rejected[:MAX_REJECTIONS_SHOWN]:
+        typer.echo(f"  skipped {where}: {reason}", err=True)
+    for where, reason in report.failed:
+        typer.echo(f"  failed {where}: {reason}", err=True)
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -26,7 +26,17 @@ from dailypapers.domain.models import (
 from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.domain.query import SearchFilters
 from dailypapers.domain.records import FormatName, detect_format, parse_record
-from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, ProgressSink, RateLimiter, SearchEngine, Store
+from dailypapers.ports import (
+    ArxivSource,
+    Clock,
+    GitHubSource,
+    Mailer,
+    ProgressSink,
+    RateLimiter,
+    SearchEngine,
+    Store,
+    UpstreamSource,
+)
 from dailypapers.ports.search import SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
@@ -34,6 +44,7 @@ from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
 from dailypapers.usecases.library import LibraryMixin
 from dailypapers.usecases.personal import PersonalMixin
+from dailypapers.usecases.upstream import UpstreamSync
 from dailypapers.usecases.voting import VotingMixin
 
 log = logging.getLogger(__name__)
@@ -81,6 +92,7 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         github: GitHubSource,
         rate_limiter: RateLimiter,
         search_engine: SearchEngine,
+        upstream_source: UpstreamSource,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -90,6 +102,8 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         self.github = github
         self.rate_limiter = rate_limiter
         self.search_engine = search_engine
+        # Following upstream hubs' daily feeds (`sync`, the worker's job); see usecases/upstream.py.
+        self.upstream = UpstreamSync(settings, store, store, upstream_source, arxiv, search_engine, clock)
 
     # -- papers ------------------------------------------------------------------------------------------
 
@@ -218,18 +232,33 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
 
     def _store_batch(self, batch: list[ImportRecord], report: ImportReport) -> tuple[UpsertResult, dict[str, Paper]]:
         """Upsert a batch of records and their feed entries; the caller brings the search index in step."""
+        # Records of a daily feed (an exported upstream's) are mirrored: the latest answer of the upstream decides
+        # each paper's day and counts, as for `sync` (usecases/upstream.py).
+        mirrored = [r for r in batch if r.feed_entry is not None and r.feed_entry.is_mirrored]
+        plain = [r for r in batch if r.feed_entry is None or not r.feed_entry.is_mirrored]
         papers: dict[str, Paper] = {}
-        for record in batch:  # the same paper twice in one batch: merge before storing
+        for record in plain:  # the same paper twice in one batch: merge before storing
             seen = papers.get(record.paper.arxiv_id)
             papers[record.paper.arxiv_id] = merge_paper(seen, record.paper) if seen else record.paper
         result = self.store.upsert_papers(list(papers.values()))
-        duplicates = len(batch) - len(papers)
-        report.inserted += len(result.inserted_ids)
-        report.updated += result.updated
-        report.skipped += result.skipped + duplicates
-        entries = [r.feed_entry for r in batch if r.feed_entry is not None]
+        entries = [r.feed_entry for r in plain if r.feed_entry is not None]
         if entries:
             report.feed_added += self.store.add_feed_entries(entries)
+        if mirrored:
+            mirror = self.store.mirror_records(mirrored)
+            report.feed_added += mirror.entries_added
+            fresh = set(mirror.papers.inserted_ids) - papers.keys()
+            for record in mirrored:  # as parsed: the search index takes new papers without reading them back
+                if record.paper.arxiv_id in fresh:
+                    papers[record.paper.arxiv_id] = record.paper
+            result = UpsertResult(
+                result.inserted_ids + tuple(sorted(fresh)),
+                tuple(dict.fromkeys(result.updated_ids + mirror.papers.updated_ids)),
+                result.skipped + mirror.papers.skipped,
+            )
+        report.inserted += len(result.inserted_ids)
+        report.updated += result.updated
+        report.skipped += len(batch) - len(result.inserted_ids) - result.updated
         return result, papers
 
     # -- harvest -----------------------------------------------------------------------------------------

@@ -57,7 +57,26 @@ class Settings:
     arxiv_max_retries: int = _setting(5, "How many 503 / network failures in a row a harvest waits out.")
     http_timeout_seconds: float = _setting(30.0, "Timeout of one outbound HTTP request.")
     contact_email: str = _setting(
-        "", "Operator contact put in the User-Agent of requests to arXiv, as arXiv asks of harvesters."
+        "",
+        "Operator contact put in the User-Agent of requests to arXiv and to upstream hubs, as arXiv asks of "
+        "harvesters.",
+    )
+    upstreams: str = _setting(
+        "https://huggingface.co",
+        "Comma-separated base URLs of HF-compatible hubs whose daily feed is followed (`GET {base}/api/daily_papers`"
+        "): Hugging Face, or another dailypapers hub; empty turns syncing off.",
+    )
+    upstream_sync_minutes: int = _setting(
+        30, "How often the worker syncs the recent days from the upstreams, in minutes; 0 disables the job."
+    )
+    upstream_recent_days: int = _setting(
+        3, "Days before today that each scheduled `sync` covers again, to pick up late upvotes and moved papers."
+    )
+    upstream_min_interval_seconds: float = _setting(
+        1.0, "Minimum seconds between two requests to one upstream (1.0: at most one request a second)."
+    )
+    upstream_max_retries: int = _setting(
+        4, "How many 429 / 5xx answers or network failures in a row one upstream request waits out."
     )
     log_level: str = _setting("INFO", "Logging level of web and worker: DEBUG, INFO, WARNING or ERROR.")
     environment: str = _setting(
@@ -144,6 +163,10 @@ class Settings:
         return _split_list(self.harvest_sets)
 
     @property
+    def upstream_list(self) -> list[str]:
+        return [url.rstrip("/") for url in _split_list(self.upstreams)]
+
+    @property
     def auto_submit_category_list(self) -> list[str]:
         return _split_list(self.auto_submit_categories)
 
@@ -193,6 +216,11 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
         if raw is not None:
             values[name] = _convert(env_name(name), kind, raw)
     settings = Settings(**values)
+    for url in settings.upstream_list:
+        if not url.lower().startswith(("http://", "https://")) or "://" not in url or not url.split("://", 1)[1]:
+            raise ConfigError(
+                f"{env_name('upstreams')}: {url!r} is not an http(s) base URL like https://huggingface.co"
+            )
     if settings.environment not in ("development", "production"):
         raise ConfigError(f"{env_name('environment')} must be `development` or `production`")
     if settings.environment == "production" and (

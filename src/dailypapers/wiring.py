@@ -18,9 +18,10 @@ from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
 from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
 from dailypapers.adapters.sql.store import SqlStore
+from dailypapers.adapters.upstream_http import UpstreamClient
 from dailypapers.domain.errors import ConfigError
 from dailypapers.hub import Hub
-from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, SearchEngine, Store
+from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, SearchEngine, Store, UpstreamSource
 from dailypapers.search import SearchService
 from dailypapers.search.embedders import make_embedder
 from dailypapers.search.fusion import FusionConfig
@@ -36,8 +37,10 @@ def make_hub(
     clock: Clock | None = None,
     mailer: Mailer | None = None,
     github: GitHubSource | None = None,
+    upstream: UpstreamSource | None = None,
 ) -> Hub:
-    """Build a Hub from settings; tests pass the network edges (arXiv, clock, mailer, GitHub) to replace them."""
+    """Build a Hub from settings; tests pass the network edges (arXiv, clock, mailer, GitHub, upstreams) to replace
+    them."""
     engine = create_engine(settings.database_url)
     store = SqlStore(engine)
     search = make_search(settings, store, engine)
@@ -51,6 +54,7 @@ def make_hub(
         # Counters live in the database so every web process on every host enforces the same limits.
         LimitsRateLimiter(SqlLimitsStorage(engine)),
         search,
+        upstream or UpstreamClient(settings),
     )
     hub.digest_renderer = MailRenderer(settings)
     hub.paper_vectors = search  # the search engine's stored embeddings rank digest "picked for you" papers

@@ -1,4 +1,4 @@
-"""The background worker: runs the scheduled arXiv harvest and GitHub star refresh, surviving unreachable sources."""
+"""The background worker: runs the upstream sync, arXiv harvest, star refresh and digests, surviving outages."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from dailypapers.domain.errors import DailyPapersError, SourceError, StorageError
 from dailypapers.hub import Hub
 from dailypapers.usecases.digests import send_due_digests
+from dailypapers.usecases.upstream import SyncReport
 from dailypapers.usecases.voting import StarsReport
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,9 @@ HARVEST_LEASE_TTL = timedelta(hours=2)
 LAST_STARS_KEY = "worker:last_github_stars"
 STARS_EVERY = timedelta(minutes=15)  # how often to look for stale star counts (each is refreshed when stale)
 IDLE_SECONDS = 60.0
+LAST_SYNC_KEY = "worker:last_upstream_sync"
+SYNC_LEASE = "upstream-sync"
+SYNC_LEASE_TTL = timedelta(hours=1)  # a recent-window sync takes seconds; a dead worker frees the job after this
 
 
 def harvest_due(last: datetime | None, now: datetime, interval_minutes: int) -> bool:
@@ -41,6 +45,8 @@ class Worker:
         self.idle_seconds = idle_seconds
         self.failures = 0
         self.retry_at: datetime | None = None
+        self.sync_failures = 0
+        self.sync_retry_at: datetime | None = None
         # Names this process in job leases: unique across hosts and restarts.
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -50,13 +56,22 @@ class Worker:
             log.info("scheduled harvest disabled (DAILYPAPERS_HARVEST_INTERVAL_MINUTES=0); worker idles")
         else:
             log.info("worker started: harvesting %s every %d minutes", self.hub.settings.harvest_sets, interval)
+        if self.hub.upstream.upstreams and self.hub.settings.upstream_sync_minutes > 0:
+            log.info(
+                "following %s every %d minutes",
+                ", ".join(self.hub.upstream.upstreams),
+                self.hub.settings.upstream_sync_minutes,
+            )
         while not self.stop.is_set():
             self.tick()
             self.stop.wait(self.idle_seconds)
         log.info("worker stopped")
 
     def tick(self) -> bool:
-        """Run the due jobs (stars, digests, embedding, harvest); True when the harvest ran and succeeded."""
+        """Run the due jobs (upstream sync, stars, digests, embedding, harvest); True when the harvest ran and
+        succeeded. The sync comes first: on a fresh install the front page fills at the worker's first round,
+        before a long first harvest or embedding backlog."""
+        self.sync_if_due()
         self.refresh_stars()
         self.send_digests()
         self.embed_pending()
@@ -133,6 +148,59 @@ class Worker:
             len(report.rejected),
         )
         return True
+
+    def sync_if_due(self) -> SyncReport | None:
+        """Sync the upstreams' recent days every `upstream_sync_minutes` (at once when never synced), under the
+        `upstream-sync` lease so several workers on one database never sync at once; None when not run.
+
+        Never raises: an unreachable upstream is one warning line, then retried after 1, 2, 4 … minutes (at most
+        the interval); a database error is logged and retried the same way.
+        """
+        interval = self.hub.settings.upstream_sync_minutes
+        if interval <= 0 or not self.hub.upstream.upstreams:
+            return None
+        now = self.hub.clock.now()
+        if self.sync_retry_at is not None and now < self.sync_retry_at:
+            return None
+        try:
+            if not self.hub.store.acquire_lease(SYNC_LEASE, self.holder, now, SYNC_LEASE_TTL):
+                return None
+            try:
+                return self._sync(now, interval)
+            finally:
+                self.hub.store.release_lease(SYNC_LEASE, self.holder)
+        except StorageError as exc:
+            log.error("upstream sync failed, database error: %s; %s", exc, self._sync_back_off(interval))
+            return None
+
+    def _sync(self, now: datetime, interval: int) -> SyncReport | None:
+        text = self.hub.store.get_state(LAST_SYNC_KEY)  # read under the lease: another worker may just have run
+        if text and now - datetime.fromisoformat(text) < timedelta(minutes=interval):
+            return None
+        report = self.hub.upstream.sync()
+        if report.failed:
+            reasons = "; ".join(f"{where}: {why}" for where, why in report.failed)
+            log.warning("upstream sync incomplete: %s; %s", reasons, self._sync_back_off(interval))
+        else:
+            self.sync_failures, self.sync_retry_at = 0, None
+            self.hub.store.set_state(LAST_SYNC_KEY, now.isoformat())
+        if report.changed or report.rejected:
+            log.info(
+                "upstream sync: %d days, %d entries: %d added, %d moved, %d updated, %d malformed skipped",
+                report.days,
+                report.entries,
+                report.added,
+                report.moved,
+                report.updated,
+                len(report.rejected),
+            )
+        return report
+
+    def _sync_back_off(self, interval: int) -> str:
+        self.sync_failures += 1
+        minutes = min(2 ** (self.sync_failures - 1), max(interval, 1))
+        self.sync_retry_at = self.hub.clock.now() + timedelta(minutes=minutes)
+        return f"next attempt in {minutes} min"
 
     def refresh_stars(self) -> StarsReport | None:
         """Every STARS_EVERY, refresh the stale star counts of recent feed papers' repositories; None when not due.

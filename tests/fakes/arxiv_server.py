@@ -318,12 +318,14 @@ class FakeArxiv:
         return oai_list_records(query, matching[offset:end], token, offset, len(matching))
 
     def _api(self, query: dict[str, str], raw_query: str) -> bytes:
-        arxiv_id = query.get("id_list", "")
-        match = _ID_RE.match(arxiv_id)
-        if match is None:
-            return atom_feed(raw_query, [atom_error_entry(arxiv_id)])
-        record = self.api_papers.get(match.group(1))  # the API answers the latest version for a bare id
-        return atom_feed(raw_query, [atom_entry(record)] if record else [])
+        entries: list[str] = []
+        for arxiv_id in query.get("id_list", "").split(","):  # the API takes a comma-separated list
+            match = _ID_RE.match(arxiv_id)
+            if match is None:
+                return atom_feed(raw_query, [atom_error_entry(arxiv_id)])
+            record = self.api_papers.get(match.group(1))  # the API answers the latest version for a bare id
+            entries += [atom_entry(record)] if record else []
+        return atom_feed(raw_query, entries)
 
 
 def _in_set(record: Record, set_spec: str | None) -> bool:

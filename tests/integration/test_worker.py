@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -25,6 +26,9 @@ class OfflineArxiv:
         raise SourceUnavailable("cannot reach oaipmh.arxiv.org: [Errno -3] Temporary failure in name resolution")
 
     def fetch(self, arxiv_id: str) -> Paper | None:
+        raise SourceUnavailable("offline")
+
+    def fetch_many(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
         raise SourceUnavailable("offline")
 
 

@@ -31,6 +31,7 @@ def hub_env(database_url: str, **settings: str) -> dict[str, str]:
         DAILYPAPERS_EMBEDDER="none",
         DAILYPAPERS_GITHUB_REFRESH_HOURS="0",
         DAILYPAPERS_LOG_LEVEL="INFO",
+        DAILYPAPERS_UPSTREAMS="",  # tests never reach the internet (the default upstream is Hugging Face)
     )
     env.update({f"DAILYPAPERS_{k.upper()}": v for k, v in settings.items()})
     return env

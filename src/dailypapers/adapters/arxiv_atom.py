@@ -1,7 +1,8 @@
-"""arXiv query API (Atom) answers for `id_list=ID`: parsed into the paper's latest version; no I/O."""
+"""arXiv query API (Atom) answers for `id_list=ID[,ID…]`: parsed into the papers' latest versions; no I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from xml.etree.ElementTree import Element
 
 from dailypapers.adapters.arxiv_xml import find_github_repo, parse_xml, text_of
@@ -42,6 +43,27 @@ def parse_feed(body: bytes, arxiv_id: str) -> Paper | None:
         if paper.arxiv_id == arxiv_id:
             return paper
     raise SourceError(f"arXiv API was asked for {arxiv_id} but answered about another paper")
+
+
+def parse_feed_many(body: bytes, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
+    """The entries of an `id_list=A,B,…` answer that are about the asked papers, by id (unknown ids are absent).
+
+    Raises MalformedResponse for XML that is not an Atom feed; an entry that cannot become a paper is left out
+    (it is one paper of many: the others still count).
+    """
+    feed = parse_xml(body, f"{_W}feed")
+    wanted = set(arxiv_ids)
+    found: dict[str, Paper] = {}
+    for entry in feed.findall(f"{_W}entry"):
+        if (text_of(entry, f"{_W}id") or "").startswith(_ERROR_ID_PREFIX):
+            continue
+        try:
+            paper = _entry_paper(entry)
+        except InvalidRecord:
+            continue
+        if paper.arxiv_id in wanted:
+            found[paper.arxiv_id] = paper
+    return found
 
 
 def _entry_paper(entry: Element) -> Paper:

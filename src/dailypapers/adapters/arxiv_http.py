@@ -1,4 +1,4 @@
-"""Polite HTTP to arXiv: one throttle, a contact User-Agent, and the retry policy; knows no arXiv format."""
+"""Polite HTTP to arXiv (and upstream hubs): one throttle, a contact User-Agent, and the retry policy; no formats."""
 
 from __future__ import annotations
 
@@ -67,8 +67,10 @@ class _Failure:
 class PoliteClient:
     """GETs through the throttle, retrying 503 / 429, network errors and malformed bodies up to a limit.
 
-    Raises SourceUnavailable (unreachable or still refusing, with `retry_after` when arXiv gave one),
-    SourceError (another HTTP error or bodies that stay malformed) or whatever `parse` raises otherwise.
+    Raises SourceUnavailable (unreachable or still refusing, with `retry_after` when the server gave one),
+    SourceError (another HTTP error or bodies that stay malformed) or whatever `parse` raises otherwise. The
+    defaults are arXiv's (its interval and retry budget); `label`, `interval`, `max_retries` and
+    `retry_server_errors` (retry every 5xx, not only 503) and `retry_log_level` serve other sources (upstream hubs).
     """
 
     def __init__(
@@ -78,11 +80,20 @@ class PoliteClient:
         sleep: Sleep = time.sleep,
         throttle: Throttle | None = None,
         transport: httpx.BaseTransport | None = None,
+        label: str = "arXiv",
+        interval: float | None = None,
+        max_retries: int | None = None,
+        retry_server_errors: bool = False,
+        retry_log_level: int = logging.INFO,
     ) -> None:
-        self.max_retries = max(0, settings.arxiv_max_retries)
+        interval = settings.arxiv_min_interval_seconds if interval is None else interval
+        self.label = label
+        self.max_retries = max(0, settings.arxiv_max_retries if max_retries is None else max_retries)
+        self._retry_server_errors = retry_server_errors
+        self._retry_log_level = retry_log_level
         self._sleep = sleep
-        self._backoff_base = max(1.0, settings.arxiv_min_interval_seconds)
-        self.throttle = throttle or Throttle(settings.arxiv_min_interval_seconds, sleep=sleep)
+        self._backoff_base = max(1.0, interval)
+        self.throttle = throttle or Throttle(interval, sleep=sleep)
         self._timeout = settings.http_timeout_seconds
         self._http = httpx.Client(
             timeout=settings.http_timeout_seconds,
@@ -106,16 +117,25 @@ class PoliteClient:
             if attempt + 1 == attempts:
                 break
             delay = failure.retry_after if failure.retry_after is not None else self._backoff(attempt)
-            log.info(
-                "arXiv %s: %s; retry %d/%d in %.0f s", _host(url), failure.detail, attempt + 1, attempts - 1, delay
+            log.log(
+                self._retry_log_level,
+                "%s %s: %s; retry %d/%d in %.0f s",
+                self.label,
+                _host(url),
+                failure.detail,
+                attempt + 1,
+                attempts - 1,
+                delay,
             )
             if delay > 0:
                 self._sleep(delay)
         tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
         if failure.malformed:
-            raise SourceError(f"arXiv at {_host(url)} kept sending malformed responses ({tries}): {failure.detail}")
+            raise SourceError(
+                f"{self.label} at {_host(url)} kept sending malformed responses ({tries}): {failure.detail}"
+            )
         raise SourceUnavailable(
-            f"arXiv at {_host(url)} is unavailable after {tries}: {failure.detail}", failure.retry_after
+            f"{self.label} at {_host(url)} is unavailable after {tries}: {failure.detail}", failure.retry_after
         )
 
     def _attempt(self, url: str, params: Mapping[str, str], parse: Callable[[bytes], T]) -> T | _Failure:
@@ -128,16 +148,17 @@ class PoliteClient:
         except httpx.TransportError as exc:
             # Connection refused, DNS failure, connection cut mid-body: all "try again later".
             return _Failure(f"{type(exc).__name__}: {exc}")
-        if response.status_code in _RETRY_AFTER_STATUSES:
+        status = response.status_code
+        if status in _RETRY_AFTER_STATUSES or (self._retry_server_errors and status >= 500):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and retry_after > RETRY_AFTER_CAP:
                 raise SourceUnavailable(
-                    f"arXiv at {_host(url)} answered {response.status_code} and asks to wait {retry_after:.0f} s",
+                    f"{self.label} at {_host(url)} answered {status} and asks to wait {retry_after:.0f} s",
                     retry_after,
                 )
-            return _Failure(f"HTTP {response.status_code}", retry_after=retry_after)
-        if response.status_code >= 400:
-            raise SourceError(f"arXiv at {_host(url)} answered HTTP {response.status_code} for {response.url}")
+            return _Failure(f"HTTP {status}", retry_after=retry_after)
+        if status >= 400:
+            raise SourceError(f"{self.label} at {_host(url)} answered HTTP {status} for {response.url}")
         try:
             return parse(response.content)
         except MalformedResponse as exc:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
 from dailypapers.domain.errors import InvalidArxivId, InvalidRecord
-from dailypapers.domain.models import FeedEntry, ImportRecord, Paper
+from dailypapers.domain.models import FeedEntry, ImportRecord, Organization, Paper
 
 FormatName = Literal["snapshot", "papers", "hf-daily"]
 FORMATS: tuple[FormatName, ...] = ("snapshot", "papers", "hf-daily")
@@ -62,7 +62,11 @@ def _required_text(obj: Mapping[str, Any], key: str) -> str:
 
 
 def _arxiv_id(obj: Mapping[str, Any], key: str) -> str:
-    raw = obj.get(key)
+    return upstream_id(obj.get(key), key)
+
+
+def upstream_id(raw: object, key: str = "id") -> str:
+    """The canonical arXiv id of a record's id field; InvalidRecord when it is missing or not an arXiv id."""
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidRecord(f"missing {key!r}")
     try:
@@ -106,6 +110,11 @@ def _authors(value: object) -> tuple[str, ...]:
     if not names:
         raise InvalidRecord("missing 'authors'")
     return names
+
+
+def github_repo_url(value: object) -> str | None:
+    """The github.com repository URL in a value (a URL or a list of words / URLs), trimmed; None without one."""
+    return _github_repo(value)
 
 
 def _github_repo(value: object) -> str | None:
@@ -201,9 +210,8 @@ def _hf_daily(obj: Mapping[str, Any]) -> ImportRecord:
     )
     feed_day = parse_timestamp(obj.get("daily_date"), "daily_date").date()
     submitted_at = _optional_timestamp(obj.get("submitted_on_daily_at"), "submitted_on_daily_at")
-    organization = obj.get("organization")
-    if isinstance(organization, Mapping):
-        organization = organization.get("name") or organization.get("fullname")
+    organization = _organization(obj.get("organization"))
+    stars = obj.get("github_stars")
     entry = FeedEntry(
         arxiv_id=arxiv_id,
         feed_date=feed_day,
@@ -211,9 +219,22 @@ def _hf_daily(obj: Mapping[str, Any]) -> ImportRecord:
         submitted_by=_optional_text(obj.get("submitted_by")),
         source="import",
         imported_comments=_count(obj.get("num_comments")),
-        organization=_optional_text(organization),
+        organization=organization.name if organization else None,
+        # The snapshot's time orders the answers: a file holding several snapshots of a paper ends with the
+        # latest one's day and counts whatever the line order (the line order decides where no time is given).
+        upstream_synced_at=_optional_timestamp(obj.get("snapshot_time"), "snapshot_time"),
     )
-    return ImportRecord(paper, entry)
+    return ImportRecord(paper, entry, organization, github_stars=_count(stars) if stars is not None else None)
+
+
+def _organization(value: object) -> Organization | None:
+    """An exported organization: its name, or HF's object (`name`, `fullname`, `avatar`)."""
+    if isinstance(value, Mapping):
+        name = _optional_text(value.get("name")) or _optional_text(value.get("fullname"))
+        avatar = _http_url(value.get("avatar") or value.get("avatarUrl"))
+        return Organization(name, _optional_text(value.get("fullname")), avatar) if name else None
+    name = _optional_text(value)
+    return Organization(name) if name else None
 
 
 _PARSERS: dict[FormatName, Callable[[Mapping[str, Any]], ImportRecord]] = {

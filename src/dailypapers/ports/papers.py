@@ -81,6 +81,10 @@ class ArxivSource(Protocol):
         """The latest version of one paper, or None when arXiv does not know the id."""
         ...
 
+    def fetch_many(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
+        """The latest versions of several papers (a few requests for many ids), by id; unknown ids are absent."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

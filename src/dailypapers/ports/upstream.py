@@ -30,12 +30,11 @@ class MirrorResult:
 
 @dataclass(frozen=True, slots=True)
 class UpstreamDay:
-    """One day of an upstream's daily feed: the records that parsed, and (id or position, reason) of those that not."""
+    """One day of an upstream's daily feed as it answered: the JSON items of every page, unparsed."""
 
     day: date
-    records: tuple[ImportRecord, ...]
-    rejected: tuple[tuple[str, str], ...] = ()
-    requests: int = 0  # HTTP requests it took (pages and retries)
+    items: tuple[object, ...]
+    pages: int = 1  # pages it took (requests, retries not counted)
 
 
 class UpstreamStore(Protocol):
@@ -66,9 +65,10 @@ class UpstreamSource(Protocol):
     """An HF-compatible hub's `GET /api/daily_papers` (Hugging Face, or another dailypapers hub).
 
     Raises SourceUnavailable when the upstream cannot be reached or keeps failing (after its retries), SourceError
-    when it answers something that is not a daily-papers list.
+    when it answers something that is not a daily-papers list (or an error it will repeat, such as a 404). Items
+    are checked by the caller (domain/upstream_records.py), so one malformed item never costs the day.
     """
 
     def daily(self, base_url: str, day: date) -> UpstreamDay:
-        """Every entry the upstream files under `day`, following pages until a short one."""
+        """Every item the upstream files under `day`, following pages until a short one."""
         ...

@@ -139,11 +139,13 @@ class FakeHub:
 
     def move(self, arxiv_id: str, to: date) -> None:
         """The upstream files a paper under another day (Hugging Face does this when it is resubmitted)."""
+        moved = []
         for items in self.days.values():
             for item in list(items):
                 if isinstance(item, dict) and item.get("paper", {}).get("id") == arxiv_id:
                     items.remove(item)
-                    self.days.setdefault(to, []).append(item)
+                    moved.append(item)
+        self.days.setdefault(to, []).extend(moved)
 
     def respond(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         if path != DAILY_PATH:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from itertools import pairwise
 
 import orjson
 import pytest
@@ -108,4 +109,4 @@ def test_at_most_one_request_per_interval_per_upstream(settings: Settings, hf_se
         upstream.daily(hf_server.base_url, DAY)
     arrivals = [r.at for r in hf_server.received]
     assert len(arrivals) == 4
-    assert min(b - a for a, b in zip(arrivals, arrivals[1:], strict=False)) >= 0.19
+    assert min(b - a for a, b in pairwise(arrivals)) >= 0.19

@@ -17,9 +17,9 @@ class MirrorResult:
     papers: UpsertResult = field(default_factory=UpsertResult)
     entries_added: int = 0  # papers that were not on the feed
     entries_moved: int = 0  # mirrored entries the upstream put on another day
-    entries_updated: int = 0  # same day, new counts, submitter or organization
+    entries_updated: int = 0  # same day, new counts, submitter or organization (a new answer time alone is none)
     entries_stale: int = 0  # the stored entry holds a newer upstream answer: left as it is
-    counts_changed: tuple[str, ...] = ()  # ids whose upstream upvotes changed (the search index shows upvotes)
+    counts_changed: tuple[str, ...] = ()  # ids whose upstream upvotes changed
 
     @property
     def changed(self) -> bool:

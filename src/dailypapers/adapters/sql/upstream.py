@@ -62,6 +62,7 @@ class SqlUpstreamStore(SqlBase):
                 seen = merged.get(paper.arxiv_id)
                 merged[paper.arxiv_id] = merge_paper(seen, paper) if seen else paper
             result = upsert_papers_in(conn, list(merged.values()))
+            counts = self._set_counts(conn, {i: r.paper.imported_upvotes for i, r in winners.items()})
             added = moved = updated = 0
             for arxiv_id, record in winners.items():
                 entry = record.feed_entry
@@ -72,15 +73,14 @@ class SqlUpstreamStore(SqlBase):
                     added += 1
                     continue
                 new = self._combined(old, entry)
-                if new == old:
-                    continue
-                values = {k: v for k, v in entry_values(new).items() if k != "arxiv_id"}
-                conn.execute(feed_entries.update().where(feed_entries.c.arxiv_id == arxiv_id).values(values))
+                if new != old:  # the answer's time is written too: it orders this answer after older ones
+                    values = {k: v for k, v in entry_values(new).items() if k != "arxiv_id"}
+                    conn.execute(feed_entries.update().where(feed_entries.c.arxiv_id == arxiv_id).values(values))
+                # ...but a new time alone is no change to report.
                 if new.feed_date != old.feed_date:
                     moved += 1
-                else:
+                elif dataclasses.replace(new, upstream_synced_at=old.upstream_synced_at) != old or arxiv_id in counts:
                     updated += 1
-            counts = self._set_counts(conn, {i: r.paper.imported_upvotes for i, r in winners.items()})
             self._save_organizations(conn, [r.organization for r in winners.values() if r.organization])
             self._seed_stars(conn, list(winners.values()))
         return MirrorResult(

@@ -25,6 +25,7 @@ from dailypapers.domain.models import (
 )
 from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.domain.query import SearchFilters
+from dailypapers.domain.ranking import repo_from_url
 from dailypapers.domain.records import FormatName, detect_format, parse_record
 from dailypapers.ports import (
     ArxivSource,
@@ -129,6 +130,12 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
     def paper_views(self, arxiv_ids: list[str]) -> dict[str, PaperView]:
         """Several papers with entries and upvotes in one query; unknown ids are absent."""
         return self.store.paper_views(arxiv_ids)
+
+    def github_stars(self, papers: Iterable[Paper]) -> dict[str, int]:
+        """The last known GitHub star count of each paper's code repository (fetched, or an upstream's), by id."""
+        repos = {p.arxiv_id: repo for p in papers if p.github_repo and (repo := repo_from_url(p.github_repo))}
+        stars = self.store.repo_stars(list(repos.values()))
+        return {arxiv_id: stars[repo] for arxiv_id, repo in repos.items() if repo in stars}
 
     def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
         """Every paper, newest first, for cursor-paged listings."""

@@ -3,7 +3,9 @@ other."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,14 @@ from tests.fakes.arxiv_server import FakeArxiv, SleepLog, arxiv_server_fixture, 
 from tests.fakes.hf_server import FakeHub, hf_server_fixture
 
 __all__ = ["arxiv_server_fixture", "hf_server_fixture", "sleep_log_fixture"]
+
+
+@pytest.fixture
+def second_database_url(_template_db: Path, tmp_path: Path) -> str:
+    """Another freshly migrated SQLite database: a second hub's."""
+    path = tmp_path / "second.db"
+    shutil.copyfile(_template_db, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -89,6 +89,10 @@ class VoteStore(Protocol):
         """Remember that fetching a repository failed (it is retried when stale again)."""
         ...
 
+    def repo_stars(self, repos: Sequence[str]) -> dict[str, int]:
+        """The last known star count of each "owner/name" (lower-cased) that has one."""
+        ...
+
     def star_snapshots(self, repo: str) -> list[tuple[date, int]]:
         """(day, stars) of a repository, oldest first."""
         ...

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.domain.errors import InvalidInput
-from dailypapers.domain.models import FeedOrder, FeedQuery
+from dailypapers.domain.models import FeedOrder, FeedQuery, PaperView
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.domain.query import MAX_QUERY_LENGTH
 from dailypapers.web.api_models import ERROR_RESPONSES
@@ -88,6 +88,14 @@ def json_response(request: Request, data: Any, next_url: str | None = None) -> R
     return cached(request, orjson.dumps(data), "application/json", headers)
 
 
+def _paper_view(view: PaperView, stars: dict[str, int]) -> dict[str, Any]:
+    return paper_json(view.paper, view.entry, view.upvotes, view.organization, stars.get(view.paper.arxiv_id))
+
+
+def _daily_view(view: PaperView, stars: dict[str, int]) -> dict[str, Any]:
+    return daily_item_json(view.paper, view.entry, view.upvotes, view.organization, stars.get(view.paper.arxiv_id))
+
+
 # -- routes ------------------------------------------------------------------------------------------------
 
 
@@ -120,7 +128,9 @@ def daily_papers(
     items, total = hub.daily_items(query, limit=size, offset=page * size)
     more = (page + 1) * size < total
     next_url = str(request.url.include_query_params(p=page + 1, limit=size)) if more else None
-    return json_response(request, [daily_item_json(i.paper, i.entry, i.upvotes) for i in items], next_url)
+    stars = hub.github_stars(i.paper for i in items)
+    body = [daily_item_json(i.paper, i.entry, i.upvotes, i.organization, stars.get(i.paper.arxiv_id)) for i in items]
+    return json_response(request, body, next_url)
 
 
 @router.get("/api/papers/search", name="hf_search_papers", response_model=list[HfDailyItem], responses=ERROR_RESPONSES)
@@ -137,7 +147,8 @@ def search_papers(
     if not q or not q.strip():
         raise InvalidInput("q is required: the words to search for")
     views = hub.search_papers(q, limit=size)
-    return json_response(request, [daily_item_json(v.paper, v.entry, v.upvotes) for v in views])
+    stars = hub.github_stars(v.paper for v in views)
+    return json_response(request, [_daily_view(v, stars) for v in views])
 
 
 @router.get("/api/papers", name="hf_list_papers", response_model=list[HfPaper], responses=ERROR_RESPONSES)
@@ -158,14 +169,15 @@ def list_papers(
     if len(papers) > size:
         last = page[-1]
         next_url = str(request.url.include_query_params(cursor=encode_cursor(last.published, last.arxiv_id)))
-    return json_response(request, [paper_json(v.paper, v.entry, v.upvotes) for v in views], next_url)
+    stars = hub.github_stars(v.paper for v in views)
+    return json_response(request, [_paper_view(v, stars) for v in views], next_url)
 
 
 @router.get("/api/papers/{arxiv_id:path}", name="hf_paper", response_model=HfPaper, responses=ERROR_RESPONSES)
 def paper(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     """One paper, HF's `paper_info`; any id form (a version suffix too) answers with the canonical id."""
     view = hub.paper_view(arxiv_id)
-    return json_response(request, paper_json(view.paper, view.entry, view.upvotes))
+    return json_response(request, _paper_view(view, hub.github_stars([view.paper])))
 
 
 class MarkdownResponse(Response):

@@ -32,6 +32,7 @@ class HfOrganization(_HfModel):
     id: str = Field(alias="_id")
     name: str
     fullname: str
+    avatar: str
     avatarUrl: str
 
 
@@ -40,6 +41,7 @@ class _HfExtras(_HfModel):
     githubStars: int | None
     projectPage: str | None
     ai_summary: str | None
+    ai_summary_model: str | None
     ai_keywords: list[str]
     organization: HfOrganization | None
 
@@ -55,6 +57,8 @@ class HfPaper(_HfExtras):
     submittedOnDailyAt: str | None = Field(default=None, pattern=HF_DATETIME)
     submittedOnDailyBy: HfUser | None = None
     numComments: int
+    mediaUrls: list[str]
+    withdrawnAt: str | None = Field(default=None, pattern=HF_DATETIME)
 
 
 class HfDailyItem(_HfExtras):

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from dailypapers.domain.models import FeedEntry, Paper
+from dailypapers.domain.models import FeedEntry, Organization, Paper
 
 JsonObject = dict[str, Any]
 
@@ -26,12 +26,12 @@ def author_json(name: str) -> JsonObject:
     return {"_id": object_id("author", name), "name": name, "hidden": False}
 
 
-def user_json(name: str) -> JsonObject:
-    """A submitter as HF's `submittedBy`; we know only the user name, so it doubles as the full name."""
+def user_json(name: str, fullname: str | None = None, avatar_url: str | None = None) -> JsonObject:
+    """A submitter as HF's `submittedBy`: an upstream's full name and avatar when known, else the user name."""
     return {
         "_id": object_id("user", name),
-        "avatarUrl": "",
-        "fullname": name,
+        "avatarUrl": avatar_url or "",
+        "fullname": fullname or name,
         "isPro": False,
         "name": name,
         "user": name,
@@ -39,23 +39,45 @@ def user_json(name: str) -> JsonObject:
     }
 
 
-def organization_json(name: str) -> JsonObject:
-    return {"_id": object_id("org", name), "name": name, "fullname": name, "avatarUrl": ""}
+def submitter_json(entry: FeedEntry | None) -> JsonObject | None:
+    if entry is None or not entry.submitted_by:
+        return None
+    return user_json(entry.submitted_by, entry.submitter_fullname, entry.submitter_avatar_url)
 
 
-def _extras(paper: Paper, entry: FeedEntry | None) -> JsonObject:
-    """Fields HF repeats on the paper and on the daily item; GitHub stars and AI summaries are not tracked yet."""
+def organization_json(name: str, organization: Organization | None = None) -> JsonObject:
+    """HF's papers API calls the picture `avatar`, its user objects `avatarUrl`: both are sent."""
+    details = organization if organization is not None and organization.name == name else Organization(name)
+    avatar = details.avatar_url or ""
     return {
-        "githubRepo": paper.github_repo,
-        "githubStars": None,
-        "projectPage": paper.project_page,
-        "ai_summary": None,
-        "ai_keywords": [],
-        "organization": organization_json(entry.organization) if entry and entry.organization else None,
+        "_id": object_id("org", name),
+        "name": name,
+        "fullname": details.fullname or name,
+        "avatar": avatar,
+        "avatarUrl": avatar,
     }
 
 
-def paper_json(paper: Paper, entry: FeedEntry | None, upvotes: int) -> JsonObject:
+def _extras(paper: Paper, entry: FeedEntry | None, organization: Organization | None, stars: int | None) -> JsonObject:
+    """Fields HF repeats on the paper and on the daily item (the Python client reads some only at the top)."""
+    return {
+        "githubRepo": paper.github_repo,
+        "githubStars": stars,
+        "projectPage": paper.project_page,
+        "ai_summary": paper.ai_summary,
+        "ai_summary_model": paper.ai_summary_model,
+        "ai_keywords": list(paper.ai_keywords),
+        "organization": organization_json(entry.organization, organization) if entry and entry.organization else None,
+    }
+
+
+def paper_json(
+    paper: Paper,
+    entry: FeedEntry | None,
+    upvotes: int,
+    organization: Organization | None = None,
+    stars: int | None = None,
+) -> JsonObject:
     """HF's paper object (`GET /api/papers/{id}`, and nested as `paper` in daily items)."""
     body: JsonObject = {
         "id": paper.arxiv_id,
@@ -68,29 +90,38 @@ def paper_json(paper: Paper, entry: FeedEntry | None, upvotes: int) -> JsonObjec
     }
     if entry is not None:
         body["submittedOnDailyAt"] = hf_datetime(entry.submitted_at)
-        body["submittedOnDailyBy"] = user_json(entry.submitted_by) if entry.submitted_by else None
+        body["submittedOnDailyBy"] = submitter_json(entry)
     body["numComments"] = entry.imported_comments if entry else 0
-    body.update(_extras(paper, entry))
+    body["mediaUrls"] = list(paper.media_urls)
+    if paper.withdrawn_at:  # optional in HF's schema: only withdrawn papers carry it
+        body["withdrawnAt"] = hf_datetime(paper.withdrawn_at)
+    body.update(_extras(paper, entry, organization, stars))
     return body
 
 
-def daily_item_json(paper: Paper, entry: FeedEntry | None, upvotes: int) -> JsonObject:
+def daily_item_json(
+    paper: Paper,
+    entry: FeedEntry | None,
+    upvotes: int,
+    organization: Organization | None = None,
+    stars: int | None = None,
+) -> JsonObject:
     """One item of `GET /api/daily_papers` or `/api/papers/search`.
 
     The client reads `title` and the submission time only from the top level, so a search hit that was never
     submitted keeps the shape with `publishedAt` and `submittedBy` null.
     """
     return {
-        "paper": paper_json(paper, entry, upvotes),
+        "paper": paper_json(paper, entry, upvotes, organization, stars),
         "publishedAt": hf_datetime(entry.submitted_at) if entry else None,
         "title": paper.title,
         "summary": paper.abstract,
-        "thumbnail": None,  # HF serves generated social cards; this hub makes none
+        "thumbnail": paper.thumbnail_url,  # the upstream's social card, when it made one; this hub makes none
         "numComments": entry.imported_comments if entry else 0,
-        "submittedBy": user_json(entry.submitted_by) if entry and entry.submitted_by else None,
+        "submittedBy": submitter_json(entry),
         "isAuthorParticipating": False,
-        "mediaUrls": [],
-        **_extras(paper, entry),
+        "mediaUrls": list(paper.media_urls),
+        **_extras(paper, entry, organization, stars),
     }
 
 
@@ -120,6 +151,11 @@ def paper_markdown(paper: Paper, entry: FeedEntry | None, upvotes: int) -> str:
         lines.append(f"- Submitted to the daily feed: {entry.feed_date.isoformat()}{by}")
     lines.append(f"- Upvotes: {upvotes}")
     lines += ["", "## Abstract", "", paper.abstract.strip(), ""]
+    if paper.ai_summary:
+        model = f" ({_escape(paper.ai_summary_model)})" if paper.ai_summary_model else ""
+        lines += [f"## AI summary{model}", "", _escape(paper.ai_summary), ""]
+    if paper.ai_keywords:
+        lines += [f"**Keywords:** {', '.join(_escape(k) for k in paper.ai_keywords)}", ""]
     if paper.comment:
         lines += ["## Comments", "", paper.comment.strip(), ""]
     return "\n".join(lines)

@@ -294,6 +294,17 @@ class SqlVoteStore(SqlBase):
                 conn.execute(github_repos.insert().values(repo=repo, **values))
 
     @storage_errors
+    def repo_stars(self, repos: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(dict.fromkeys(repos))):
+                query = sa.select(github_repos.c.repo, github_repos.c.stars).where(
+                    github_repos.c.repo.in_(chunk), github_repos.c.stars.is_not(None)
+                )
+                found.update((row.repo, row.stars) for row in conn.execute(query))
+        return found
+
+    @storage_errors
     def star_snapshots(self, repo: str) -> list[tuple[date, int]]:
         snap = github_star_snapshots
         with self.engine.connect() as conn:

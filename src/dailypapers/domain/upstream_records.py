@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 from dailypapers.domain.errors import InvalidRecord
 from dailypapers.domain.models import FeedEntry, ImportRecord, Organization, Paper
@@ -19,6 +19,23 @@ from dailypapers.domain.records import clean_text, github_repo_url, parse_timest
 
 MAX_LIST = 50  # keywords or media URLs kept per paper: enough for any real record, bounded for a hostile one
 _MAX_TEXT = 255
+
+
+def upstream_label(base_url: str) -> str:
+    """How pages name an upstream: "Hugging Face" for huggingface.co, otherwise its host."""
+    host = (urlsplit(base_url).hostname or base_url).lower()
+    return "Hugging Face" if host in ("huggingface.co", "hf.co", "www.huggingface.co") else host
+
+
+def upstream_paper_url(base_url: str, arxiv_id: str) -> str:
+    """The paper's page on the upstream (Hugging Face and dailypapers hubs both serve `/papers/{id}`)."""
+    return f"{base_url}/papers/{quote(arxiv_id, safe='/')}"
+
+
+def upstream_user_url(base_url: str, username: str) -> str:
+    """A submitter's page on the upstream: `/{user}` on Hugging Face, `/u/{user}` on a dailypapers hub."""
+    name = quote(username, safe="")
+    return f"{base_url}/{name}" if upstream_label(base_url) == "Hugging Face" else f"{base_url}/u/{name}"
 
 
 def parse_daily_item(obj: object, *, day: date, base_url: str, synced_at: datetime) -> ImportRecord:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from dailypapers.domain.errors import InvalidInput, InvalidRecord, SourceError, SourceUnavailable
 from dailypapers.domain.models import ImportRecord
-from dailypapers.domain.upstream_records import parse_daily_item
+from dailypapers.domain.upstream_records import parse_daily_item, upstream_label
 from dailypapers.ports import ArxivSource, Clock, PaperStore, ProgressSink, SearchEngine
 from dailypapers.ports.upstream import UpstreamSource, UpstreamStore
 from dailypapers.settings import Settings
@@ -47,12 +46,6 @@ class UpstreamStatus:
     label: str  # "Hugging Face" or the upstream's host
     last_ok: datetime | None
     last_error: str | None  # set when the latest attempt failed
-
-
-def upstream_label(base_url: str) -> str:
-    """How pages name an upstream: "Hugging Face" for huggingface.co, otherwise its host."""
-    host = (urlsplit(base_url).hostname or base_url).lower()
-    return "Hugging Face" if host in ("huggingface.co", "hf.co") else host
 
 
 def _day_range(start: date, end: date) -> list[date]:

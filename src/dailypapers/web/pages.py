@@ -125,6 +125,8 @@ def feed_context(feed: FeedPage, hub: Hub, *, is_home: bool = False) -> dict[str
         "older_page_url": present.period_url(period, feed.page + 1) if feed.has_more else None,
         "in_future": period.start > today,
         "is_current": period.contains(today),
+        # Only an empty page says how the upstreams are doing (offline, or not synced yet): one small read.
+        "upstreams": [] if feed.items else hub.upstream.status(),
     }
 
 
@@ -146,11 +148,16 @@ def paper_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
 
 
 def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
-    entry = hub.feed_entry(paper.arxiv_id)
+    view = hub.paper_view(paper.arxiv_id)
+    entry = view.entry
+    organization = view.organization
     return {
         "title": paper.title,
         "paper": paper,
         "entry": entry,
+        "via": present.attribution(entry),
+        "organization_name": (organization.fullname if organization else None) or (entry and entry.organization),
+        "keyword_links": present.keyword_links(paper.ai_keywords),
         "feed_day": _neighbour(period_containing("date", entry.feed_date)) if entry else None,
         "doi_url": f"https://doi.org/{paper.doi}" if paper.doi else None,
         "license_url": paper.license if paper.license and paper.license.startswith(("http://", "https://")) else None,

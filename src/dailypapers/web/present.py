@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 
 from dailypapers.domain.models import FeedEntry
 from dailypapers.domain.periods import Period, PeriodKind, period_containing
+from dailypapers.domain.upstream_records import upstream_label, upstream_paper_url, upstream_user_url
 
 AUTHORS_SHOWN = 3
 
@@ -71,8 +72,37 @@ def short_authors(authors: tuple[str, ...] | list[str], shown: int = AUTHORS_SHO
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Where a feed entry also lives: the upstream's paper page, and its submitter as an upstream user (never a
+    local account)."""
+
+    paper: Link  # "Hugging Face" → https://huggingface.co/papers/ID
+    submitter: Link | None  # "Full Name" → https://huggingface.co/user
+    mirrored: bool  # the upstream put it on the feed here ("via …"); otherwise a member did ("also on …")
+
+
+def attribution(entry: FeedEntry | None) -> Attribution | None:
+    if entry is None or not entry.upstream:
+        return None
+    submitter = None
+    if entry.submitted_by and entry.is_mirrored:
+        label = entry.submitter_fullname or entry.submitted_by
+        submitter = Link(label, upstream_user_url(entry.upstream, entry.submitted_by))
+    paper = Link(upstream_label(entry.upstream), upstream_paper_url(entry.upstream, entry.arxiv_id))
+    return Attribution(paper, submitter, entry.is_mirrored)
+
+
+def keyword_links(keywords: tuple[str, ...]) -> list[Link]:
+    """Each keyword as a link to the phrase search for it."""
+    return [Link(k, "/search?q=" + quote(f'"{k}"', safe="")) for k in keywords if '"' not in k]
+
+
 def submission_line(entry: FeedEntry) -> str:
     """Who put a paper on the feed, in words: a user, a category rule, or an import from another hub."""
+    if entry.source == "upstream":
+        name = entry.submitter_fullname or entry.submitted_by
+        return f"submitted by {name}" if name else "from the upstream feed"
     if entry.source == "auto":
         return "added automatically (category rule)"
     if entry.source == "import":

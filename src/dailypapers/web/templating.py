@@ -37,6 +37,7 @@ def make_templates() -> Jinja2Templates:
         math=render_math_text,
         short_authors=present.short_authors,
         submission_line=present.submission_line,
+        attribution=present.attribution,
         repo_label=present.repo_label,
         plural=present.plural,
     )

@@ -48,48 +48,56 @@ class SqlUpstreamStore(SqlBase):
     @storage_errors
     def mirror_records(self, records: Sequence[ImportRecord]) -> MirrorResult:
         latest = _latest_per_paper(records)
-        ids = list(latest)
         with self._write() as conn:
-            stored = self._entries(conn, ids)
+            stored = self._entries(conn, list(latest))
             winners = {i: r for i, r in latest.items() if i not in stored or self._wins(r, stored[i])}
-            # Papers are merged from every record, but a stale answer must not bring back an old summary or
-            # count: only the winners' papers are written for papers the hub already has. Upvotes are set below.
+            counts = {i: r.paper.imported_upvotes for i, r in winners.items()}
+            old_counts = self._counts(conn, list(winners))
+            # A stale answer must not bring back an old summary or count: of papers the hub has, only the winners'
+            # records are merged in (new papers are inserted from any record, with the winner's count).
             merged: dict[str, Any] = {}
             for record in records:
-                if record.paper.arxiv_id not in winners and record.paper.arxiv_id in stored:
+                arxiv_id = record.paper.arxiv_id
+                if arxiv_id not in winners and arxiv_id in stored:
                     continue
-                paper = dataclasses.replace(record.paper, imported_upvotes=0)
-                seen = merged.get(paper.arxiv_id)
-                merged[paper.arxiv_id] = merge_paper(seen, paper) if seen else paper
+                paper = dataclasses.replace(record.paper, imported_upvotes=counts.get(arxiv_id, 0))
+                seen = merged.get(arxiv_id)
+                merged[arxiv_id] = merge_paper(seen, paper) if seen else paper
             result = upsert_papers_in(conn, list(merged.values()))
-            counts = self._set_counts(conn, {i: r.paper.imported_upvotes for i, r in winners.items()})
-            added = moved = updated = 0
+            # The latest count replaces the stored one, down as well as up (the merge above only ever raises it).
+            changed = tuple(i for i, old in old_counts.items() if old != counts[i])
+            if changed:
+                update = papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id"))
+                rows = [{"b_id": i, "count": counts[i]} for i in changed]
+                conn.execute(update.values(imported_upvotes=sa.bindparam("count")), rows)
+            new = [entry_values(r.feed_entry) for i, r in winners.items() if i not in stored and r.feed_entry]
+            if new:
+                conn.execute(feed_entries.insert(), new)
+            moved = updated = 0
             for arxiv_id, record in winners.items():
-                entry = record.feed_entry
-                assert entry is not None  # checked by _latest_per_paper
                 old = stored.get(arxiv_id)
-                if old is None:
-                    conn.execute(feed_entries.insert().values(entry_values(entry)))
-                    added += 1
+                if old is None or record.feed_entry is None:
                     continue
-                new = self._combined(old, entry)
-                if new != old:  # the answer's time is written too: it orders this answer after older ones
-                    values = {k: v for k, v in entry_values(new).items() if k != "arxiv_id"}
+                entry = self._combined(old, record.feed_entry)
+                if entry != old:  # the answer's time is written too: it orders this answer after older ones
+                    values = {k: v for k, v in entry_values(entry).items() if k != "arxiv_id"}
                     conn.execute(feed_entries.update().where(feed_entries.c.arxiv_id == arxiv_id).values(values))
                 # ...but a new time alone is no change to report.
-                if new.feed_date != old.feed_date:
+                if entry.feed_date != old.feed_date:
                     moved += 1
-                elif dataclasses.replace(new, upstream_synced_at=old.upstream_synced_at) != old or arxiv_id in counts:
+                elif (
+                    dataclasses.replace(entry, upstream_synced_at=old.upstream_synced_at) != old or arxiv_id in changed
+                ):
                     updated += 1
             self._save_organizations(conn, [r.organization for r in winners.values() if r.organization])
             self._seed_stars(conn, list(winners.values()))
         return MirrorResult(
             papers=result,
-            entries_added=added,
+            entries_added=len(new),
             entries_moved=moved,
             entries_updated=updated,
             entries_stale=len(latest) - len(winners),
-            counts_changed=counts,
+            counts_changed=changed,
         )
 
     @staticmethod
@@ -115,19 +123,13 @@ class SqlUpstreamStore(SqlBase):
         return found
 
     @staticmethod
-    def _set_counts(conn: sa.Connection, counts: dict[str, int]) -> tuple[str, ...]:
-        """Replace the upstream upvotes of these papers (the latest answer, up or down); the ids that changed."""
-        changed: list[str] = []
-        for chunk in chunks(list(counts)):
+    def _counts(conn: sa.Connection, ids: list[str]) -> dict[str, int]:
+        """The stored upstream upvotes of the papers the hub already has among `ids`."""
+        found: dict[str, int] = {}
+        for chunk in chunks(ids):
             query = sa.select(papers.c.arxiv_id, papers.c.imported_upvotes).where(papers.c.arxiv_id.in_(chunk))
-            changed += [row.arxiv_id for row in conn.execute(query) if row.imported_upvotes != counts[row.arxiv_id]]
-        if changed:
-            update = papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id"))
-            conn.execute(
-                update.values(imported_upvotes=sa.bindparam("count")),
-                [{"b_id": i, "count": counts[i]} for i in changed],
-            )
-        return tuple(changed)
+            found.update((row.arxiv_id, row.imported_upvotes) for row in conn.execute(query))
+        return found
 
     @staticmethod
     def _save_organizations(conn: sa.Connection, orgs: list[Organization]) -> None:

@@ -117,7 +117,8 @@ def run(
         "days_per_min": len(days) / seconds * 60,
         "entries": entries,
         "upstream_requests": len(upstream.received),
-        "upstream_per_s": len(upstream.received) / seconds,
+        # Requests per second over the span they took (the first one goes at once, so N requests span N-1 gaps).
+        "upstream_per_s": len(gaps) / sum(gaps) if gaps else 0.0,
         "min_gap": min(gaps) if gaps else 0.0,
         "arxiv_requests": arxiv_calls,
     }

@@ -131,3 +131,13 @@ def test_a_backfill_resumes_after_the_last_day_it_finished(follower: Hub, hf_ser
     hf_server.received.clear()
     follower.upstream.sync(days[0], days[-1])  # finished: the same range runs whole again
     assert len(hf_server.received) == 10
+
+
+def test_a_wrong_upstream_url_ends_its_run_at_the_first_answer(follower: Hub, hf_server: FakeHub) -> None:
+    follower.upstream.settings = follower.settings.with_overrides(upstreams=hf_server.base_url + "/not-a-hub")
+    report = follower.upstream.sync(date(2026, 8, 1), date(2026, 8, 20))
+    assert len(hf_server.received) == 1  # a 404 is not retried, nor asked again for the 19 other days
+    [(where, why)] = report.failed
+    assert where == hf_server.base_url + "/not-a-hub"
+    assert "2026-08-01" in why
+    assert "HTTP 404" in why

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from dailypapers.domain.errors import InvalidInput, InvalidRecord, SourceError, SourceUnavailable
+from dailypapers.domain.errors import InvalidInput, InvalidRecord, SourceError
 from dailypapers.domain.models import ImportRecord
 from dailypapers.domain.upstream_records import parse_daily_item, upstream_label
 from dailypapers.ports import ArxivSource, Clock, PaperStore, ProgressSink, SearchEngine
@@ -132,13 +132,11 @@ class UpstreamSync:
             for day in todo:
                 try:
                     arxiv_ok = self._sync_day(base, day, report, arxiv_ok)
-                except SourceUnavailable as exc:
-                    self._failed(base, str(exc), report)
+                except SourceError as exc:
+                    # Unreachable, refusing, or answering what is not a daily-papers list (a wrong URL): the next
+                    # days would fare the same, so this upstream's run ends; a backfill resumes from this day.
+                    self._failed(base, f"{day}: {exc}", report)
                     break
-                except SourceError as exc:  # this day's answer is unusable; the others may be fine
-                    log.warning("upstream %s, %s: %s; day skipped", base, day, exc)
-                    report.failed.append((f"{base} {day}", str(exc)))
-                    continue
                 if resume_key:
                     self.papers.set_state(resume_key, day.isoformat())
                 sink.advance(1)

@@ -30,10 +30,12 @@ from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, Progress
 from dailypapers.ports.search import SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
+from dailypapers.usecases.activity import PaperActivity
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
 from dailypapers.usecases.library import LibraryMixin
 from dailypapers.usecases.personal import PersonalMixin
+from dailypapers.usecases.trends import TopicTrends
 from dailypapers.usecases.voting import VotingMixin
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,8 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         self.github = github
         self.rate_limiter = rate_limiter
         self.search_engine = search_engine
+        self.trends = TopicTrends(store, search_engine, clock)
+        self.activity = PaperActivity(store, store, clock, lambda: self.trending_params)
 
     # -- papers ------------------------------------------------------------------------------------------
 

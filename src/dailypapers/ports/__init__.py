@@ -11,6 +11,7 @@ from dailypapers.ports.library import LibraryStore
 from dailypapers.ports.papers import ArxivSource, Clock, LeaseStore, PaperStore, ProgressSink
 from dailypapers.ports.personal import PersonalStore
 from dailypapers.ports.search import SearchEngine
+from dailypapers.ports.trends import ActivityStore, TrendsStore
 from dailypapers.ports.votes import GitHubSource, VoteStore
 
 
@@ -23,6 +24,8 @@ class Store(
     DigestStore,
     PersonalStore,
     LibraryStore,
+    TrendsStore,
+    ActivityStore,
     Protocol,
 ):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
@@ -30,6 +33,7 @@ class Store(
 
 __all__ = [
     "AccountStore",
+    "ActivityStore",
     "ArxivSource",
     "Clock",
     "DigestStore",
@@ -44,5 +48,6 @@ __all__ = [
     "RateLimiter",
     "SearchEngine",
     "Store",
+    "TrendsStore",
     "VoteStore",
 ]

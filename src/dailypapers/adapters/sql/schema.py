@@ -37,7 +37,8 @@ papers = sa.Table(
     sa.Column("community_upvotes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True),  # moderation: hidden from feeds
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("modified_at", sa.DateTime(timezone=True), nullable=False),
+    # Indexed: its maximum is the trends cache's "data changed" stamp (migration 0012).
+    sa.Column("modified_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
 feed_entries = sa.Table(

@@ -17,6 +17,7 @@ from dailypapers.adapters.sql.library import SqlLibraryStore
 from dailypapers.adapters.sql.personal import SqlPersonalStore
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row, paper_values
 from dailypapers.adapters.sql.schema import feed_entries, job_state, papers
+from dailypapers.adapters.sql.trends import SqlTrendsStore
 from dailypapers.adapters.sql.votes import SqlVoteStore, trending_score_expr
 from dailypapers.domain.merging import merge_paper
 from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Paper, PaperView, UpsertResult
@@ -41,6 +42,7 @@ class SqlStore(
     SqlDigestStore,
     SqlPersonalStore,
     SqlLibraryStore,
+    SqlTrendsStore,
 ):
     """The Store port: papers and feed here, the community parts in their own modules."""
 

@@ -114,7 +114,11 @@ class TopicTrends:
         weeks = window_weeks(last_day, months)
         stamp = self.store.trends_stamp()
         window = (weeks[0].start, len(weeks), stamp)
-        feed = self.store.feed_papers_published(weeks[0].start, weeks[-1].end)
+        # Cached with the counts, upvotes included: votes do not change the stamp, so a topic's top papers follow
+        # new votes when the entry expires (CACHE_SECONDS) or the papers change, whichever comes first.
+        feed = self.cache.get(
+            ("feed", *window), lambda: self.store.feed_papers_published(weeks[0].start, weeks[-1].end)
+        )
         all_counts = self.cache.get(("all", *window), lambda: self._counts(ParsedQuery(), weeks))
         trends = tuple(self._topic(topic, weeks, feed, window) for topic in topics)
         return TrendsReport(trends, tuple(weeks), tuple(all_counts), months, last_day, today)
@@ -125,7 +129,7 @@ class TopicTrends:
     def _topic(self, topic: Topic, weeks: list[Week], feed: list[FeedPaper], window: tuple[Any, ...]) -> TopicTrend:
         counts: list[int] = self.cache.get(("counts", topic.query, *window), lambda: self._counts(topic.query, weeks))
         matched: set[str] = self.cache.get(
-            ("feed", topic.query, *window), lambda: self.search.matching_ids(topic.query, [p.arxiv_id for p in feed])
+            ("on feed", topic.query, *window), lambda: self.search.matching_ids(topic.query, [p.arxiv_id for p in feed])
         )
         on_feed = [p for p in feed if p.arxiv_id in matched]
         per_week = feed_counts(weeks, [p.published for p in on_feed])
@@ -133,14 +137,14 @@ class TopicTrends:
             WeekCount(week.start, week.end, count, feed_count)
             for week, count, feed_count in zip(weeks, counts, per_week, strict=True)
         )
-        # Upvotes are read fresh each time (votes do not change the stamp); only the matching is cached.
         top = [p.arxiv_id for p in sorted(on_feed, key=lambda p: (-p.upvotes, p.arxiv_id))[:TOP_PAPERS]]
         if len(top) < TOP_PAPERS:
-            top += self._best_matches(topic, weeks, exclude=set(top))[: TOP_PAPERS - len(top)]
+            best: list[str] = self.cache.get(("best", topic.query, *window), lambda: self._best_matches(topic, weeks))
+            top += [arxiv_id for arxiv_id in best if arxiv_id not in top][: TOP_PAPERS - len(top)]
         return TopicTrend(topic, series, tuple(top))
 
-    def _best_matches(self, topic: Topic, weeks: list[Week], exclude: set[str]) -> list[str]:
+    def _best_matches(self, topic: Topic, weeks: list[Week]) -> list[str]:
         """The window's best keyword matches, to fill a topic's top papers when the feed has few of them."""
         filters = SearchFilters(start=weeks[0].start, end=weeks[-1].end)
         results = self.search.search(topic.q, mode="keyword", page_size=2 * TOP_PAPERS, filters=filters)
-        return [hit.arxiv_id for hit in results.hits if hit.arxiv_id not in exclude]
+        return [hit.arxiv_id for hit in results.hits]

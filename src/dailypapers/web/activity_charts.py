@@ -43,23 +43,25 @@ def vote_chart(history: list[VoteDay], *, imported: int) -> dict[str, Any]:
     return {"svg": svg, "caption": caption}
 
 
-def _age(hours: float) -> str:
+def _age(hours: float, past: bool) -> str:
+    ago = "before the window's end" if past else "ago"
     if hours < 1:
-        return "submitted within the hour"
+        return "submitted within the hour" + (" before the window's end" if past else "")
     if hours < 48:
-        return f"submitted {plural(round(hours), 'hour')} ago"
-    return f"submitted {plural(round(hours / 24), 'day')} ago"
+        return f"submitted {plural(round(hours), 'hour')} {ago}"
+    return f"submitted {plural(round(hours / 24), 'day')} {ago}"
 
 
-def why(reason: TrendingReason, days: int) -> str:
+def why(reason: TrendingReason, days: int, *, past: bool = False) -> str:
     """The card's sentence: votes in the window, star velocity and age, the terms the score is made of."""
     votes = f"{plural(reason.votes_in_window, 'upvote')} in {'this day' if days == 1 else f'these {days} days'}"
     if reason.imported_votes:
-        votes += f" ({reason.imported_votes} imported)"
+        imported = "all" if reason.imported_votes == reason.votes_in_window else str(reason.imported_votes)
+        votes += f" ({imported} imported)"
     parts = [votes]
     if reason.stars_per_day > 0:
         parts.append(f"+{reason.stars_per_day:,.1f} GitHub stars a day")
-    parts.append(_age(reason.age_hours))
+    parts.append(_age(reason.age_hours, past))
     return " · ".join(parts)
 
 
@@ -83,8 +85,10 @@ def trending_reasons(hub: Hub, page: TrendingPage) -> dict[str, dict[str, Any]]:
     """Each card's explanation and chart, keyed by arXiv id."""
     if not page.items:
         return {}
-    as_of = page.as_of or hub.clock.now()
+    now = hub.clock.now()
+    as_of = page.as_of or now
     reasons = hub.activity.trending_reasons(page.items, start=page.start, end=page.end, as_of=as_of)
     return {
-        arxiv_id: {"text": why(reason, page.days), "chart": reason_chart(reason)} for arxiv_id, reason in reasons.items()
+        arxiv_id: {"text": why(reason, page.days, past=as_of < now), "chart": reason_chart(reason)}
+        for arxiv_id, reason in reasons.items()
     }

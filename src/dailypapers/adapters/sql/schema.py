@@ -39,6 +39,17 @@ papers = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     # Indexed: its maximum is the trends cache's "data changed" stamp (migration 0012).
     sa.Column("modified_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    # Covers what topic trends read of each feed paper, so listing a year of them never opens the wide rows
+    # (abstracts): a year of the shared data (40k papers, 5.5k on the feed) 70-240 ms -> ~25 ms on SQLite.
+    sa.Index("ix_papers_trends", "published", "arxiv_id", "hidden_at", "imported_upvotes", "community_upvotes"),
+    # The few hidden papers, which the trends cache's stamp counts. Partial: a full index on hidden_at led SQLite
+    # to answer `hidden_at IS NULL` (every feed query) by walking it over every visible paper.
+    sa.Index(
+        "ix_papers_hidden",
+        "hidden_at",
+        sqlite_where=sa.text("hidden_at IS NOT NULL"),
+        postgresql_where=sa.text("hidden_at IS NOT NULL"),
+    ),
 )
 
 feed_entries = sa.Table(

@@ -21,13 +21,15 @@ def _day_start(day: date) -> datetime:
 class SqlTrendsStore(SqlBase):
     @storage_errors
     def trends_stamp(self) -> str:
-        # Both maxima are index lookups (ix_papers_modified_at, migration 0012; the feed's primary key). Every
-        # write to a paper (import, merge, links, hiding) sets modified_at; feed entries are only ever added.
+        # Index lookups only (migration 0012's indexes, the feed's primary key): every write of a paper's record
+        # (import, merge, links) sets modified_at; feed entries are only ever added; hiding and showing a paper
+        # change how many are hidden (its modified_at comes from the hub's clock, which need not be the newest).
         with self.engine.connect() as conn:
             modified = conn.scalar(sa.select(sa.func.max(papers.c.modified_at)))
             entry = conn.scalar(sa.select(sa.func.max(feed_entries.c.id)))
+            hidden = conn.scalar(sa.select(sa.func.count()).where(papers.c.hidden_at.is_not(None)))
         stamp = utc(modified)
-        return f"{stamp.isoformat() if stamp else '-'}|{entry or 0}"
+        return f"{stamp.isoformat() if stamp else '-'}|{entry or 0}|{hidden or 0}"
 
     @storage_errors
     def newest_published(self, on_or_before: date) -> date | None:

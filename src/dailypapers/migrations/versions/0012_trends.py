@@ -1,4 +1,5 @@
-"""Topic trends: an index on papers.modified_at, whose maximum says when the papers last changed (cache stamp).
+"""Topic trends: indexes on papers.modified_at and on the hidden papers (the cache's "data changed" stamp), and one
+covering what trends read of each feed paper (id, published, hidden, upvotes).
 
 Revision ID: 0012
 Revises: 0006
@@ -7,6 +8,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
@@ -14,10 +16,18 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+HIDDEN = sa.text("hidden_at IS NOT NULL")
+
 
 def upgrade() -> None:
     op.create_index("ix_papers_modified_at", "papers", ["modified_at"])
+    op.create_index("ix_papers_hidden", "papers", ["hidden_at"], sqlite_where=HIDDEN, postgresql_where=HIDDEN)
+    op.create_index(
+        "ix_papers_trends", "papers", ["published", "arxiv_id", "hidden_at", "imported_upvotes", "community_upvotes"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_papers_trends", table_name="papers")
+    op.drop_index("ix_papers_hidden", table_name="papers")
     op.drop_index("ix_papers_modified_at", table_name="papers")

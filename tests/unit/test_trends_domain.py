@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -86,7 +87,7 @@ def test_months_before(day: date, months: int, expected: date) -> None:
 def test_window_weeks_are_consecutive_mondays_covering_the_months(last_day: date, months: int) -> None:
     weeks = window_weeks(last_day, months)
     assert all(w.start.weekday() == 0 and w.end == w.start + timedelta(days=6) for w in weeks)
-    assert all(b.start - a.start == timedelta(weeks=1) for a, b in zip(weeks, weeks[1:], strict=False))
+    assert all(b.start - a.start == timedelta(weeks=1) for a, b in itertools.pairwise(weeks))
     assert weeks[-1].start <= last_day <= weeks[-1].end
     first = months_before(last_day, months) + timedelta(days=1)
     assert weeks[0].start <= first <= weeks[0].end
@@ -114,7 +115,8 @@ def test_share_and_summary() -> None:
     assert (summary.first_half, summary.second_half) == (4, 7)  # the middle week counts in neither half
     assert summary.change == 75.0
     empty = summarise([WeekCount(start, start, 0, 0)] * 4)
-    assert empty.peak is None and empty.change is None
+    assert empty.peak is None
+    assert empty.change is None
 
 
 def test_vote_history_counts_imported_votes_on_the_feed_day() -> None:
@@ -128,7 +130,8 @@ def test_vote_history_counts_imported_votes_on_the_feed_day() -> None:
     ]
     assert voted_on_several_days(history)
     single = vote_history([date(2026, 8, 3)] * 4)
-    assert single == [VoteDay(date(2026, 8, 3), 4, 4)] and not voted_on_several_days(single)
+    assert single == [VoteDay(date(2026, 8, 3), 4, 4)]
+    assert not voted_on_several_days(single)
     assert vote_history([], imported=5, imported_day=None) == []
 
 
@@ -152,10 +155,12 @@ def test_trending_reason_explains_a_card_in_the_scores_terms() -> None:
         now=now,
         star_window_days=7,
     )
-    assert reason.votes_in_window == 3 + 5 and reason.imported_votes == 5
+    assert reason.votes_in_window == 3 + 5
+    assert reason.imported_votes == 5
     assert reason.stars_per_day == 100.0
     assert reason.age_hours == 48.0
-    assert reason.days[0] == date(2026, 8, 15) and reason.days[-1] == date(2026, 8, 21)  # a week at least
+    assert reason.days[0] == date(2026, 8, 15)
+    assert reason.days[-1] == date(2026, 8, 21)
     assert reason.votes_per_day == (0, 0, 0, 0, 0, 3, 0)
     assert reason.stars_gained == (None, None, None, None, None, None, 700)
     assert reason.has_chart
@@ -169,4 +174,5 @@ def test_trending_reason_explains_a_card_in_the_scores_terms() -> None:
         now=now,
         star_window_days=7,
     )
-    assert quiet.votes_in_window == 0 and not quiet.has_chart  # imported votes of an older submission: not in window
+    assert quiet.votes_in_window == 0
+    assert not quiet.has_chart

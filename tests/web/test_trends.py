@@ -61,7 +61,8 @@ def test_api_gives_exactly_the_documented_shape_and_search_totals(client: TestCl
         for week in weeks:
             assert list(week) == ["start", "end", "count", "feed_count"]
             start, end = date.fromisoformat(week["start"]), date.fromisoformat(week["end"])
-            assert start.weekday() == 0 and end == start + timedelta(days=6)
+            assert start.weekday() == 0
+            assert end == start + timedelta(days=6)
             assert 0 <= week["feed_count"] <= week["count"]
         assert weeks[-1]["start"] == MONDAY.isoformat()
         for week in weeks[-7:]:  # every week that has papers, and the empty one before them
@@ -91,16 +92,23 @@ def test_page_draws_an_svg_chart_with_description_table_and_top_papers(client: T
     svg = re.search(r"<svg[^>]*>.*?</svg>", page, re.S)
     assert svg is not None
     chart = svg.group(0)
-    assert 'role="img"' in chart and "aria-label=" in chart
-    assert "<script" not in chart and "<style" not in chart and " style=" not in chart and " id=" not in chart
-    assert "Papers per week" in chart and "agents (on the feed)" in chart
+    assert 'role="img"' in chart
+    assert "aria-label=" in chart
+    assert "<script" not in chart
+    assert "<style" not in chart
+    assert " style=" not in chart
+    assert " id=" not in chart
+    assert "Papers per week" in chart
+    assert "agents (on the feed)" in chart
     assert "agents: 22 papers in 53 weeks (13 on the feed)" in page  # 1 + 2 + … + 6, and the champion
     assert "the busiest week was Aug 17, 2026 with 7" in page
     rows = re.findall(
         r'<th scope="row">(Aug 17, 2026 – Aug 23)(?: \(so far\))?</th>\s*<td><a href="([^"]+)">(\d+)', page
     )
-    assert rows and rows[0][2] == "7"
-    assert "mode=keyword" in rows[0][1] and "from=2026-08-17" in rows[0][1]
+    assert rows
+    assert rows[0][2] == "7"
+    assert "mode=keyword" in rows[0][1]
+    assert "from=2026-08-17" in rows[0][1]
     top = page[page.index("Top papers: agents") :]
     assert top.index("Language agents champion") < top.index("Language agents 0")  # the most upvoted first
     assert 'href="/trends.csv?q=agents%2C+diffusion"' in page
@@ -147,7 +155,8 @@ def test_window_ends_at_the_newest_paper_when_nothing_is_newer(client: TestClien
 def test_empty_form_shows_examples(client: TestClient, hub: Hub) -> None:
     response = client.get("/trends")
     assert response.status_code == 200
-    assert 'name="q"' in response.text and "/trends?q=agents%2C+diffusion" in response.text
+    assert 'name="q"' in response.text
+    assert "/trends?q=agents%2C+diffusion" in response.text
 
 
 @pytest.mark.parametrize(

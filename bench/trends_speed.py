@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from dailypapers.adapters.files import read_lines
 from dailypapers.domain.query import SearchFilters, parse_query
 from dailypapers.domain.trends import window_weeks
@@ -127,25 +129,27 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the topic list per round")
     parser.add_argument("--postgres", action="store_true", help="also import into pgserver and measure PgSearch")
+    parser.add_argument("--no-sqlite", action="store_true", help="with --postgres: measure PostgreSQL only")
     args = parser.parse_args()
     if not all((DATA / name).exists() for name in FILES):
         print(f"skipped: the shared data is not at {DATA}")
         sys.exit(0)
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.db or f"sqlite:///{tmp}/hub.db"
-        if not args.db:
-            print("importing the shared data into SQLite …")
-            build(url)
-        hub = make_hub(Settings(database_url=url, embedder="none"))
-        report("SQLite + tantivy", measure(hub, args.rounds, args.repeat))
-        hub.store.engine.dispose()  # type: ignore[attr-defined]
+        if not (args.postgres and args.no_sqlite):
+            url = args.db or f"sqlite:///{tmp}/hub.db"
+            if not args.db:
+                print("importing the shared data into SQLite …")
+                build(url)
+            hub = make_hub(Settings(database_url=url, embedder="none"))
+            report("SQLite + tantivy", measure(hub, args.rounds, args.repeat))
+            hub.store.engine.dispose()  # type: ignore[attr-defined]
         if args.postgres:
             pgserver = importlib.import_module("pgserver")  # a dev dependency: PostgreSQL 16 from a wheel
 
             server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
             try:
                 server.psql("CREATE DATABASE trends;")
-                pg_url = server.get_uri().rsplit("/", 1)[0] + "/trends"
+                pg_url = make_url(server.get_uri()).set(database="trends").render_as_string(hide_password=False)
                 print("\nimporting the shared data into PostgreSQL …")
                 build(pg_url)
                 pg = make_hub(Settings(database_url=pg_url, embedder="none"))

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from dailypapers.domain.errors import InvalidInput
+from dailypapers.domain.query import MAX_QUERY_LENGTH
 from dailypapers.domain.trends import DEFAULT_MONTHS, MAX_MONTHS, MAX_TOPICS, parse_months, share, summarise
-from dailypapers.search import MAX_QUERY_LENGTH
 from dailypapers.usecases.trends import TopicTrend, TrendsReport
 from dailypapers.web import charts, present
 from dailypapers.web.api_models import ERROR_RESPONSES

@@ -118,9 +118,9 @@ def report(label: str, figures: dict[str, tuple[float, float]]) -> None:
     print(f"  {'way':32} {'p50 ms':>8} {'p95 ms':>8} {'p95 vs baseline':>16}")
     for name, (p50, p95) in figures.items():
         print(f"  {name:32} {p50:8.1f} {p95:8.1f} {baseline / p95:15.1f}x")
-    worst = figures["trends.weekly, uncached"][1]
-    verdict = "meets" if worst <= TARGET_MS else "MISSES"
-    print(f"  uncached p95 {worst:.1f} ms {verdict} the {TARGET_MS:.0f} ms target")
+    for name in ("engine.count_by_week", "trends.weekly, uncached"):
+        p95 = figures[name][1]
+        print(f"  {name}: p95 {p95:.1f} ms {'meets' if p95 <= TARGET_MS else 'MISSES'} the {TARGET_MS:.0f} ms target")
 
 
 def main() -> None:
@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of the topic list per round")
     parser.add_argument("--postgres", action="store_true", help="also import into pgserver and measure PgSearch")
     parser.add_argument("--no-sqlite", action="store_true", help="with --postgres: measure PostgreSQL only")
+    parser.add_argument("--pgdata", type=Path, help="with --postgres: keep the cluster here and reuse it next time")
     args = parser.parse_args()
     if not all((DATA / name).exists() for name in FILES):
         print(f"skipped: the shared data is not at {DATA}")
@@ -146,12 +147,14 @@ def main() -> None:
         if args.postgres:
             pgserver = importlib.import_module("pgserver")  # a dev dependency: PostgreSQL 16 from a wheel
 
-            server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
+            pgdata = args.pgdata or Path(tmp) / "pg"
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")
             try:
-                server.psql("CREATE DATABASE trends;")
                 pg_url = make_url(server.get_uri()).set(database="trends").render_as_string(hide_password=False)
-                print("\nimporting the shared data into PostgreSQL …")
-                build(pg_url)
+                if "trends" not in server.psql("SELECT datname FROM pg_database;"):
+                    server.psql("CREATE DATABASE trends;")
+                    print("\nimporting the shared data into PostgreSQL …")
+                    build(pg_url)
                 pg = make_hub(Settings(database_url=pg_url, embedder="none"))
                 pg.search_engine.refresh_statistics(force=True)  # type: ignore[attr-defined]
                 report("PostgreSQL (PgSearch)", measure(pg, args.rounds, args.repeat))

@@ -41,10 +41,12 @@ from dailypapers.ports import (
 from dailypapers.ports.search import SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
+from dailypapers.usecases.activity import PaperActivity
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
 from dailypapers.usecases.library import LibraryMixin
 from dailypapers.usecases.personal import PersonalMixin
+from dailypapers.usecases.trends import TopicTrends
 from dailypapers.usecases.upstream import UpstreamSync
 from dailypapers.usecases.voting import VotingMixin
 
@@ -105,6 +107,8 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         self.search_engine = search_engine
         # Following upstream hubs' daily feeds (`sync`, the worker's job); see usecases/upstream.py.
         self.upstream = UpstreamSync(settings, store, store, upstream_source, arxiv, search_engine, clock)
+        self.trends = TopicTrends(store, search_engine, clock)
+        self.activity = PaperActivity(store, store, clock, lambda: self.trending_params)
 
     # -- papers ------------------------------------------------------------------------------------------
 

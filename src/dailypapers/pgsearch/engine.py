@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -28,9 +29,11 @@ from dailypapers.pgsearch.keyword import (
     add_filters,
     has_restrictions,
     listed_sql,
+    matches_sql,
     ranked_sql,
     snippet_html,
     tsquery_literal,
+    weekly_counts_sql,
 )
 from dailypapers.pgsearch.vectors import MAX_EF_SEARCH, PgVectors, signed
 from dailypapers.ports import ProgressSink, Store
@@ -285,6 +288,56 @@ class PgSearch:
             text, params = listed_sql(parsed, limit=limit, offset=offset)
         rows = conn.execute(sa.text(text), params).all()
         return [(row.arxiv_id, float(row.score)) for row in rows], int(rows[0].total) if rows else 0
+
+    def count_by_week(self, query: ParsedQuery, *, start: date, weeks: int) -> list[int]:
+        """Keyword matches per week (topic trends), grouped in SQL under exactly the conditions `search` applies."""
+        if weeks <= 0:
+            return []
+        counts = [0] * weeks
+        # Narrowed to the window first, as a search with a date filter is: a date filter alone is a restriction,
+        # so even a query of stopwords then lists (and counts) every paper of the week.
+        narrowed = query.with_filters(SearchFilters(start=start, end=start + timedelta(days=7 * weeks - 1)))
+        try:
+            with self.engine.connect() as conn:
+                matches = self._matches(conn, narrowed)
+                if matches is None:
+                    return counts
+                text, params = weekly_counts_sql(matches[0], self.keyword, start=start, weeks=weeks, words=matches[1])
+                for row in conn.execute(sa.text(text), params):
+                    if 0 <= row.week < weeks:
+                        counts[row.week] = int(row.n)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"database error: {exc}") from exc
+        return counts
+
+    def matching_ids(self, query: ParsedQuery, among: Sequence[str]) -> set[str]:
+        """The papers of `among` that a keyword search for `query` matches."""
+        if not among:
+            return set()
+        try:
+            with self.engine.connect() as conn:
+                matches = self._matches(conn, query)
+                if matches is None:
+                    return set()
+                sql = matches[0]
+                sql.where.append(f"d.arxiv_id = ANY(CAST({sql.param(list(among))} AS varchar[]))")
+                found = conn.scalars(
+                    sa.text(f"SELECT d.arxiv_id FROM search.documents AS d WHERE {sql.condition}"), sql.params
+                )
+                return set(found.all())
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"database error: {exc}") from exc
+
+    def _matches(self, conn: sa.Connection, query: ParsedQuery) -> tuple[Sql, bool] | None:
+        """What a keyword search requires of a paper, and whether words are part of it; None when the search finds
+        nothing whatever the papers (its words are all stopwords), as `_keyword` decides."""
+        frequencies: dict[str, int] = {}
+        total = 0
+        if query.has_text:
+            frequencies, total = self._frequencies(conn, query.text)
+            if not frequencies and not has_restrictions(query):
+                return None
+        return matches_sql(query, frequencies, total, self.keyword), bool(frequencies)
 
     @staticmethod
     def _frequencies(conn: sa.Connection, text: str) -> tuple[dict[str, int], int]:

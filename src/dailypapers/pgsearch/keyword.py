@@ -145,6 +145,44 @@ def add_filters(sql: Sql, filters: SearchFilters, excluded: Sequence[str] = (), 
         sql.where.append(f"NOT (ts_filter(d.document, '{{a,b}}') @@ phraseto_tsquery({CONFIG}, {sql.param(text)}))")
 
 
+def add_match(sql: Sql, frequencies: Mapping[str, int], total: int, config: PgKeywordConfig) -> list[str]:
+    """The words' condition on `d`: the bounded tsquery a paper must match (see PgKeywordConfig); its lexemes."""
+    match, matching = match_query(frequencies, total, config)
+    sql.where.append(f"d.document @@ CAST({sql.param(match)} AS tsquery)")
+    return matching
+
+
+def matches_sql(query: ParsedQuery, frequencies: Mapping[str, int], total: int, config: PgKeywordConfig) -> Sql:
+    """Every condition a keyword search puts on a paper (filters, exclusions, phrases and the words' bounded
+    match), as `search` applies them; `frequencies` maps the query's lexemes (empty: no words to match)."""
+    sql = Sql()
+    add_filters(sql, query.filters, query.excluded, query.phrases)
+    if frequencies:
+        add_match(sql, frequencies, total, config)
+    return sql
+
+
+def weekly_counts_sql(
+    sql: Sql, config: PgKeywordConfig, *, start: date, weeks: int, words: bool
+) -> tuple[str, dict[str, Any]]:
+    """(week index, matches) for the papers `sql` matches, in `weeks` 7-day weeks from `start`.
+
+    A search with words to match counts at most SCAN_CAP_FACTOR × match_budget papers (ranked_sql's cap), so with
+    `words` each week's count is capped the same way: it equals that week's search `total`.
+    """
+    first = sql.param(_day_start(start))
+    end = sql.param(_day_start(start + timedelta(days=7 * weeks)))
+    sql.where.append(f"d.published >= {first} AND d.published < {end}")
+    count = "count(*)"
+    if words and config.match_budget:
+        count = f"LEAST(count(*), {SCAN_CAP_FACTOR * int(config.match_budget)})"
+    text = (
+        f"SELECT CAST(floor(EXTRACT(EPOCH FROM (d.published - {first})) / 604800) AS integer) AS week, "
+        f"{count} AS n FROM search.documents AS d WHERE {sql.condition} GROUP BY 1"
+    )
+    return text, sql.params
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -168,8 +206,7 @@ def ranked_sql(
             f"WHERE {sql.condition} ORDER BY d.arxiv_id LIMIT {int(limit)} OFFSET {int(offset)}"
         )
         return text, sql.params
-    match, matching = match_query(frequencies, total, config)
-    sql.where.append(f"d.document @@ CAST({sql.param(match)} AS tsquery)")
+    matching = add_match(sql, frequencies, total, config)
 
     def idf_score(chosen: Sequence[str]) -> str:
         return " + ".join(

@@ -11,6 +11,7 @@ from dailypapers.ports.library import LibraryStore
 from dailypapers.ports.papers import ArxivSource, Clock, LeaseStore, PaperStore, ProgressSink
 from dailypapers.ports.personal import PersonalStore
 from dailypapers.ports.search import SearchEngine
+from dailypapers.ports.trends import ActivityStore, TrendsStore
 from dailypapers.ports.upstream import UpstreamSource, UpstreamStore
 from dailypapers.ports.votes import GitHubSource, VoteStore
 
@@ -25,6 +26,8 @@ class Store(
     PersonalStore,
     LibraryStore,
     UpstreamStore,
+    TrendsStore,
+    ActivityStore,
     Protocol,
 ):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
@@ -32,6 +35,7 @@ class Store(
 
 __all__ = [
     "AccountStore",
+    "ActivityStore",
     "ArxivSource",
     "Clock",
     "DigestStore",
@@ -46,6 +50,7 @@ __all__ = [
     "RateLimiter",
     "SearchEngine",
     "Store",
+    "TrendsStore",
     "UpstreamSource",
     "UpstreamStore",
     "VoteStore",

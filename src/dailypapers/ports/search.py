@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal, Protocol
 
 from dailypapers.domain.models import Paper
@@ -78,4 +79,16 @@ class SearchEngine(Protocol):
 
     def paper_vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
         """Stored embeddings of these papers (absent when not embedded yet), e.g. for personal picks."""
+        ...
+
+    def count_by_week(self, query: ParsedQuery, *, start: date, weeks: int) -> list[int]:
+        """Keyword matches of `query` published in each of `weeks` consecutive 7-day weeks from `start`.
+
+        Week i's count is exactly the `total` of a keyword search for the query filtered to that week's days, read
+        from the index in one pass (topic trends).
+        """
+        ...
+
+    def matching_ids(self, query: ParsedQuery, among: Sequence[str]) -> set[str]:
+        """The papers of `among` that a keyword search for `query` matches."""
         ...

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import tantivy
@@ -198,6 +199,40 @@ class KeywordIndex:
         within = tantivy.Query.term_set_query(self.schema, "key", list(keys))
         clauses = self.filter_query(query.filters, query.excluded, query.phrases)
         result = searcher.search(self._and(within, clauses), limit=len(keys))
+        found = searcher.fast_field_values("key", [address for _, address in result.hits])
+        return {int(k) for k in found if k is not None}
+
+    def count_by_week(self, query: ParsedQuery, *, start: date, weeks: int) -> list[int]:
+        """Matches of the query in each of `weeks` 7-day weeks from `start`: the query `search` runs (its words,
+        filters and exclusions, narrowed to the weeks' days), bucketed by a histogram aggregation on the `day` fast
+        field, so a year of weeks is one pass over the matching documents' day values, not 53 searches."""
+        if weeks <= 0:
+            return []
+        first, last = start.toordinal(), start.toordinal() + 7 * weeks - 1
+        narrowed = query.with_filters(SearchFilters(start=start, end=start + timedelta(days=7 * weeks - 1)))
+        text = self.text_query(narrowed)
+        matching = self._and(text or tantivy.Query.all_query(), self.filter_query(narrowed.filters, narrowed.excluded))
+        histogram = {"field": "day", "interval": 7, "offset": first % 7, "hard_bounds": {"min": first, "max": last}}
+        result = self._searcher().aggregate(matching, {"weeks": {"histogram": histogram}})
+        counts = [0] * weeks
+        for bucket in result["weeks"]["buckets"]:
+            index = (int(bucket["key"]) - first) // 7
+            if 0 <= index < weeks:
+                counts[index] = int(bucket["doc_count"])
+        return counts
+
+    def matching_keys(self, query: ParsedQuery, keys: Sequence[int]) -> set[int]:
+        """The subset of `keys` whose papers `search` would return for the query (its words too, unlike
+        `passing_keys`, which checks only filters)."""
+        if not keys:
+            return set()
+        searcher = self._searcher()
+        within = tantivy.Query.term_set_query(self.schema, "key", list(keys))
+        clauses = self.filter_query(query.filters, query.excluded)
+        text = self.text_query(query)
+        if text is not None:
+            clauses.append((tantivy.Occur.Must, text))
+        result = searcher.search(self._and(within, clauses), limit=len(keys), count=False)
         found = searcher.fast_field_values("key", [address for _, address in result.hits])
         return {int(k) for k in found if k is not None}
 

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -365,6 +366,15 @@ class SearchService:
             papers = self.store.get_papers([doc for doc, _ in ranked])
             texts = self.keyword.snippets(parsed, [papers[doc] for doc, _ in ranked if doc in papers])
         return [SearchHit(doc, score, texts.get(doc, "")) for doc, score in ranked]
+
+    def count_by_week(self, query: ParsedQuery, *, start: date, weeks: int) -> list[int]:
+        """Keyword matches per week (topic trends): one histogram aggregation over the keyword index."""
+        return self.keyword.count_by_week(query, start=start, weeks=weeks)
+
+    def matching_ids(self, query: ParsedQuery, among: Sequence[str]) -> set[str]:
+        """The papers of `among` that a keyword search for `query` matches, checked by their keys in the index."""
+        by_key = {paper_key(arxiv_id): arxiv_id for arxiv_id in among}
+        return {by_key[key] for key in self.keyword.matching_keys(query, list(by_key)) if key in by_key}
 
     def paper_vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
         """Stored embeddings of these papers; empty without an embedder."""

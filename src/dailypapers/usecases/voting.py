@@ -56,6 +56,7 @@ class TrendingPage:
     days: int
     start: date
     end: date
+    as_of: datetime | None = None  # when the scores were taken: now, or the end of a past window's last day
 
     @property
     def has_more(self) -> bool:
@@ -223,13 +224,20 @@ class VotingMixin:
         """A feed query in trending order as of now, under this hub's parameters."""
         return FeedQuery(start, end, submitter, order="trending", as_of=self.clock.now(), trending=self.trending_params)
 
-    def trending(self, days: int = TRENDING_DAYS, page: int = 1) -> TrendingPage:
-        """Papers submitted in the last `days` days (today included), highest trending score first."""
+    def trending(self, days: int = TRENDING_DAYS, page: int = 1, end: date | None = None) -> TrendingPage:
+        """Papers submitted in the `days` days up to `end` (default today, included), highest trending score first.
+
+        A past window is ranked as of the end of its last day (votes cast after it count as cast then).
+        """
         if not 1 <= days <= TRENDING_MAX_DAYS:
             raise InvalidInput(f"days must be from 1 to {TRENDING_MAX_DAYS}")
         if page < 1:
             raise InvalidInput("page numbers start at 1")
         now, params = self.clock.now(), self.trending_params
+        if end is not None and end > now.date():
+            raise InvalidInput(f"the trending window cannot end in the future ({end.isoformat()})")
+        if end is not None and end < now.date():
+            now = datetime.combine(end, time.max, tzinfo=UTC)
         end = now.date()
         start = end - timedelta(days=days - 1)
         query = FeedQuery(start, end, order="trending", as_of=now, trending=params)
@@ -237,7 +245,7 @@ class VotingMixin:
         items = self.store.feed_items(query, limit=size, offset=(page - 1) * size)
         scores = self.store.trending_scores([i.paper.arxiv_id for i in items], now, params)
         total = self.store.count_feed_items(query)
-        return TrendingPage(items, scores, total, page, size, days, start, end)
+        return TrendingPage(items, scores, total, page, size, days, start, end, now)
 
     # -- GitHub stars ------------------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from dailypapers.web import (
     pages,
     personal_pages,
     search_pages,
+    trends_pages,
 )
 from dailypapers.web.security import SecurityHeadersMiddleware
 from dailypapers.web.subscriptions import router as subscriptions_router
@@ -77,6 +78,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(library_pages.router)  # collections, save, exports, account data
     app.include_router(subscriptions_router)  # digests; before pages, whose /subscribe was the placeholder
     app.include_router(search_pages.router)  # /search (HTML); the JSON search is in api_v1
+    app.include_router(trends_pages.router)  # /trends, /trends.csv, /api/v1/trends
     app.include_router(pages.router)
     app.add_exception_handler(InvalidInput, _domain_error(400))
     app.add_exception_handler(NotSignedIn, _domain_error(401))

@@ -6,6 +6,7 @@ with its error. Every POST is CSRF-protected; the /api/v1 routes take a `write` 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -17,7 +18,7 @@ from dailypapers.domain.models import PaperView
 from dailypapers.ports.votes import VoteState
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
-from dailypapers.web import present
+from dailypapers.web import activity_charts, present
 from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
 from dailypapers.web.auth import AUTH_RESPONSES, CsrfProtected, CurrentUser, RequireUser, WriteUser
 from dailypapers.web.pages import HubDep, parse_page, wants_json
@@ -198,16 +199,23 @@ def api_trending(
 
 
 @html.get("/trending", name="trending")
-def trending(request: Request, hub: HubDep, user: CurrentUser, days: str = "", p: str | None = None) -> Response:
+def trending(
+    request: Request, hub: HubDep, user: CurrentUser, days: str = "", p: str | None = None, end: str = ""
+) -> Response:
     window = _days(days)
-    page = hub.trending(window, parse_page(p))
+    last_day = _end(end)
+    page = hub.trending(window, parse_page(p), last_day)
     pages = max(1, -(-page.total // page.page_size))
     ids = [item.paper.arxiv_id for item in page.items]
 
-    def url(days: int, p: int = 1) -> str:
+    def url(days: int, p: int = 1, end: date | None = last_day) -> str:
         query = [f"days={days}"] if days != TRENDING_DAYS else []
+        query += [f"end={end.isoformat()}"] if end else []
         query += [f"p={p}"] if p > 1 else []
         return "/trending" + ("?" + "&".join(query) if query else "")
+
+    # An empty window (a hub whose newest papers are older than it) offers the latest window that has papers.
+    latest = hub.activity.latest_window_end() if not page.total and page.page == 1 else None
 
     context = {
         "title": "Trending papers",
@@ -221,11 +229,26 @@ def trending(request: Request, hub: HubDep, user: CurrentUser, days: str = "", p
         "windows": [present.Link(label, url(n), n == window) for n, label in _WINDOWS],
         "newer_page_url": url(window, page.page - 1) if page.page > 1 else None,
         "older_page_url": url(window, page.page + 1) if page.has_more else None,
+        "reasons": activity_charts.trending_reasons(hub, page),  # why each card is there, with its small chart
+        "past_window": last_day is not None and last_day < hub.today(),
+        "now_url": url(window, end=None),
+        "latest_url": url(window, end=latest) if latest and latest < page.start else None,
+        "latest_day": latest,
     }
     return render(request, "trending.html", context)
 
 
 _WINDOWS = ((1, "Today"), (3, "3 days"), (7, "Week"), (30, "Month"))
+
+
+def _end(raw: str) -> date | None:
+    """`end=YYYY-MM-DD`: the last day of a past window; empty means today."""
+    if raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"end must be a day written YYYY-MM-DD, not {raw[:20]!r}") from None
 
 
 def _days(raw: str) -> int:

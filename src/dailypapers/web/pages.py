@@ -16,7 +16,7 @@ from dailypapers.domain.errors import InvalidInput, NotFound
 from dailypapers.domain.models import Paper
 from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.hub import FeedPage, Hub
-from dailypapers.web import discussion, present
+from dailypapers.web import activity_charts, discussion, present
 from dailypapers.web.auth import current_user
 from dailypapers.web.templating import render
 
@@ -163,6 +163,7 @@ def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
         "license_url": paper.license if paper.license and paper.license.startswith(("http://", "https://")) else None,
         "discussion": discussion.thread_context(hub, paper.arxiv_id),  # read by _comments.html
         "similar": hub.similar_papers(paper.arxiv_id, 5),  # vector neighbours; [] hides the block
+        "vote_chart": activity_charts.paper_votes(hub, paper, entry),  # None unless votes came on several days
     }
 
 

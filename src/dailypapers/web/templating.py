@@ -21,6 +21,7 @@ NAV = (
     present.Link("Weekly", "/week"),
     present.Link("Monthly", "/month"),
     present.Link("Trending", "/trending"),
+    present.Link("Trends", "/trends"),
     present.Link("Submit", "/submit"),
 )
 

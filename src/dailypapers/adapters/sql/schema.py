@@ -39,7 +39,8 @@ papers = sa.Table(
     sa.Column("community_upvotes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True),  # moderation: hidden from feeds
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("modified_at", sa.DateTime(timezone=True), nullable=False),
+    # Indexed: its maximum is the trends cache's "data changed" stamp (migration 0008).
+    sa.Column("modified_at", sa.DateTime(timezone=True), nullable=False, index=True),
     # What an upstream hub says beyond arXiv's metadata (migration 0007); the enrichment work may fill them too.
     sa.Column("ai_summary", sa.Text, nullable=True),
     sa.Column("ai_summary_model", sa.String(255), nullable=True),
@@ -47,6 +48,17 @@ papers = sa.Table(
     sa.Column("thumbnail_url", sa.String(2048), nullable=True),
     sa.Column("media_urls", sa.JSON, nullable=False, server_default="[]"),
     sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+    # Covers what topic trends read of each feed paper, so listing a year of them never opens the wide rows
+    # (abstracts): a year of the shared data (40k papers, 5.5k on the feed) 70-240 ms -> ~25 ms on SQLite.
+    sa.Index("ix_papers_trends", "published", "arxiv_id", "hidden_at", "imported_upvotes", "community_upvotes"),
+    # The few hidden papers, which the trends cache's stamp counts. Partial: a full index on hidden_at led SQLite
+    # to answer `hidden_at IS NULL` (every feed query) by walking it over every visible paper.
+    sa.Index(
+        "ix_papers_hidden",
+        "hidden_at",
+        sqlite_where=sa.text("hidden_at IS NOT NULL"),
+        postgresql_where=sa.text("hidden_at IS NOT NULL"),
+    ),
 )
 
 feed_entries = sa.Table(

@@ -18,6 +18,7 @@ from dailypapers.adapters.sql.paper_rows import papers_by_id, upsert_papers_in
 from dailypapers.adapters.sql.personal import SqlPersonalStore
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row
 from dailypapers.adapters.sql.schema import feed_entries, job_state, organizations, papers
+from dailypapers.adapters.sql.trends import SqlTrendsStore
 from dailypapers.adapters.sql.upstream import SqlUpstreamStore
 from dailypapers.adapters.sql.votes import SqlVoteStore, trending_score_expr
 from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Organization, Paper, PaperView, UpsertResult
@@ -53,6 +54,7 @@ class SqlStore(
     SqlPersonalStore,
     SqlLibraryStore,
     SqlUpstreamStore,
+    SqlTrendsStore,
 ):
     """The Store port: papers and feed here, the community parts in their own modules."""
 

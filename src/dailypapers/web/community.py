@@ -20,6 +20,7 @@ from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
 from dailypapers.web import present
 from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
 from dailypapers.web.auth import AUTH_RESPONSES, CsrfProtected, CurrentUser, RequireUser, WriteUser
+from dailypapers.web.enrichment import card_extras
 from dailypapers.web.pages import HubDep, parse_page, wants_json
 from dailypapers.web.templating import render
 
@@ -221,6 +222,7 @@ def trending(request: Request, hub: HubDep, user: CurrentUser, days: str = "", p
         "windows": [present.Link(label, url(n), n == window) for n, label in _WINDOWS],
         "newer_page_url": url(window, page.page - 1) if page.page > 1 else None,
         "older_page_url": url(window, page.page + 1) if page.has_more else None,
+        **card_extras(hub, [item.paper for item in page.items]),
     }
     return render(request, "trending.html", context)
 

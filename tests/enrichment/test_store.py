@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.domain.enrichment import HubLinks, HubRepo, Summary
-from dailypapers.ports.votes import RepoStars
 from tests.web import seed
 
 NOW = datetime(2026, 8, 21, 12, 0, tzinfo=UTC)
@@ -123,8 +122,3 @@ def test_hub_links_round_trip_and_come_due_when_stale(store: SqlStore) -> None:
     assert stale == ["2608.00011", "2608.00010", "2608.00012"]  # never fetched first, then the oldest fetch
     store.mark_enrich_failed("2608.00011", "hub_links", "Hub down", NOW, NOW + timedelta(hours=1))
     assert store.hub_links_due(feed_since=since, stale_before=NOW, now=NOW, limit=5) == ["2608.00010"]
-
-
-def test_repo_stars_are_read_by_lowercased_name(store: SqlStore) -> None:
-    store.record_stars(RepoStars("org/moe-routing", 1234, '"etag"'), NOW)
-    assert store.repo_stars(["Org/MoE-Routing", "org/unknown"]) == {"org/moe-routing": 1234}

@@ -7,6 +7,8 @@ index directory so a second run re-uses the vectors (only changed texts are re-e
 keeps every text's vector (keyed by a hash of the text) outside the project, so tuning runs embed each text once —
 the vectors are the configured embedder's own, the cache only skips recomputing them. The last line printed
 is one JSON object: {"keyword": {"ndcg@10": …, "recall@100": …}, "semantic": {…}, "hybrid": {…}}.
+`--known-item N` measures known-item search instead (N queries of a few words describing one paper of
+arxiv-papers, MRR@10, keyword mode) with the index's keywords field ignored and weighed, in one run.
 The data is read in place and never copied into the project.
 """
 
@@ -14,15 +16,21 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import gzip
 import hashlib
 import json
 import math
+import os
+import random
+import re
 import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -204,6 +212,96 @@ def evaluate(service: SearchService, queries: dict[str, str], qrels: dict[str, d
     return results
 
 
+# -- known-item search: a few words that describe one arXiv paper -------------------------------------------------
+
+ARXIV = SCIFACT.parent / "arxiv-papers.jsonl.gz"
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{3,}")
+_COMMON = frozenset(
+    (
+        *("this", "that", "with", "from", "these", "those", "their", "which", "while", "where", "using", "used"),
+        *("based", "show", "shows", "propose", "proposed", "paper", "results", "method", "methods", "approach"),
+        *("approaches", "model", "models", "data", "task", "tasks", "novel", "existing", "performance"),
+    )
+)
+
+
+def known_item_queries(papers: Sequence[Paper], count: int, seed: int = 17) -> dict[str, str]:
+    """One query per sampled paper: 3 of its 10 most distinctive words (tf-idf over the corpus), in random order.
+
+    A stand-in for a reader who remembers a paper by a few words; built from the paper's own title and abstract,
+    never from any keywords, so indexing keywords is measured, not fed its own answer.
+    """
+    docs = {p.arxiv_id: [w.lower() for w in _WORD.findall(f"{p.title} {p.abstract}")] for p in papers}
+    frequency = Counter(w for words in docs.values() for w in set(words))
+    rng = random.Random(seed)
+    chosen = rng.sample(sorted(docs), min(count, len(docs)))
+    queries = {}
+    for arxiv_id in chosen:
+        counts = Counter(w for w in docs[arxiv_id] if w not in _COMMON)
+        scored = sorted(counts, key=lambda w: -counts[w] * math.log(len(docs) / frequency[w]))[:10]
+        if len(scored) >= 3:
+            queries[arxiv_id] = " ".join(rng.sample(scored, 3))
+    return queries
+
+
+_EXTRACTOR: Any = None
+
+
+def _yake_keywords(text: tuple[str, str]) -> tuple[str, ...]:
+    """The hub's keywords of one paper (yake, then clean_keywords), in a worker process of its own."""
+    global _EXTRACTOR
+    from dailypapers.adapters.enrich_local import YakeExtractor
+    from dailypapers.domain.enrichment import clean_keywords
+
+    if _EXTRACTOR is None:
+        _EXTRACTOR = YakeExtractor()
+    return clean_keywords(_EXTRACTOR.keywords(*text))
+
+
+def known_item(args: argparse.Namespace) -> None:
+    """MRR@10 of known-item queries, keyword mode, with the keywords field ignored and weighed, in one run."""
+    rows = list(read_jsonl(args.known_corpus))[: args.known_papers]
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    papers = [
+        Paper(str(r["arxiv_id"]), r["title"], r["abstract"], tuple(r.get("authors") or ()), base + timedelta(minutes=n))
+        for n, r in enumerate(rows)
+    ]
+    queries = known_item_queries(papers, args.known_item)
+    cache = args.keywords_cache
+    cached = json.loads(cache.read_text()) if cache and cache.exists() else {}
+    todo = [p for p in papers if p.arxiv_id not in cached]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
+        found = pool.map(_yake_keywords, [(p.title, p.abstract) for p in todo], chunksize=50)
+        cached.update({p.arxiv_id: list(keywords) for p, keywords in zip(todo, found, strict=True)})
+    if todo:
+        rate = len(todo) / (time.perf_counter() - started)
+        print(f"yake keywords for {len(todo)} papers: {rate:.1f}/s", file=sys.stderr)
+    if cache:
+        cache.write_text(json.dumps(cached))
+    papers = [dataclasses.replace(p, keywords=tuple(cached[p.arxiv_id])) for p in papers]
+    with scratch_hub("dp-known-") as (hub, work):
+        for start in range(0, len(papers), 2000):
+            hub.store.upsert_papers(papers[start : start + 2000])
+        results: dict[str, Any] = {}
+        for boost in args.keyword_boosts:
+            label = f"keyword boost {boost:g}"
+            service = SearchService(hub.store, work / "search", None, keyword=KeywordConfig(keyword_boost=boost))
+            if not results:
+                service.reindex()
+            ranks, times = [], []
+            for arxiv_id, text in queries.items():
+                started = time.perf_counter()
+                ranked = [doc for doc, _ in service.rank(query_text(text), "keyword", depth=10)]
+                times.append(time.perf_counter() - started)
+                ranks.append(1 / (ranked.index(arxiv_id) + 1) if arxiv_id in ranked else 0.0)
+            mrr = sum(ranks) / len(ranks)
+            p95 = sorted(times)[int(0.95 * (len(times) - 1))] * 1000
+            results[label] = {"mrr@10": round(mrr, 4), "p95_ms": round(p95, 1)}
+            print(f"known-item {label:17s} MRR@10 {mrr:.4f}  p95 {p95:.1f} ms ({len(ranks)} queries)", file=sys.stderr)
+    print(json.dumps({"known_item": results, "papers": len(papers), "keyword_boost": KeywordConfig().keyword_boost}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=SCIFACT / "corpus.jsonl.gz")
@@ -220,7 +318,24 @@ def main() -> None:
     parser.add_argument("--feedback-weight", type=float, default=FusionConfig().feedback_weight)
     parser.add_argument("--title-boost", type=float, default=KeywordConfig().title_boost)
     parser.add_argument("--embed-cache", type=Path, help="an .npz of text vectors kept between runs")
+    parser.add_argument(
+        "--known-item", type=int, default=0, help="instead: N known-item queries over arxiv-papers, keyword mode"
+    )
+    parser.add_argument("--known-corpus", type=Path, default=ARXIV)
+    parser.add_argument("--known-papers", type=int, default=10_000, help="corpus size for --known-item")
+    parser.add_argument(
+        "--keyword-boosts",
+        type=lambda text: [float(b) for b in text.split(",")],
+        default=[0.0, KeywordConfig().keyword_boost],
+        help="--known-item: keywords-field boosts to compare (0: not searched), e.g. 0,0.1,0.5",
+    )
+    parser.add_argument("--keywords-cache", type=Path, help="--known-item: a JSON file keeping yake's keywords")
     args = parser.parse_args()
+    if args.known_item:
+        if not args.known_corpus.exists():
+            sys.exit(f"corpus not found: {args.known_corpus} (it lives beside the project, in ../shared/data)")
+        known_item(args)
+        return
     if not args.corpus.exists():
         sys.exit(f"corpus not found: {args.corpus} (the SciFact data lives beside the project, in ../shared/data)")
 

@@ -65,8 +65,17 @@ def database_url(_template_db: Path, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    # No upstream by default: the default (Hugging Face) is the internet, which tests never reach.
-    return Settings(database_url=database_url, arxiv_min_interval_seconds=0.0, harvest_sets="cs", upstreams="")
+    # No upstream and no enrichment by default: their defaults (Hugging Face, arXiv's PDFs) are the internet, which
+    # tests never reach; tests/enrichment switches them on against its fake servers.
+    return Settings(
+        database_url=database_url,
+        arxiv_min_interval_seconds=0.0,
+        harvest_sets="cs",
+        upstreams="",
+        enrich_keywords=False,
+        enrich_thumbnails=False,
+        enrich_hub_links=False,
+    )
 
 
 @pytest.fixture

@@ -195,6 +195,47 @@ def fetch(
 
 
 @app.command()
+def enrich(
+    arxiv_ids: Annotated[
+        list[str] | None, typer.Argument(help="Papers to enrich now (any id form); none: work through the backlog.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Backlog: at most this many papers of each kind.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """AI summaries, keywords, thumbnails and Hub links: for the papers named, or the backlog (papers on the feed
+    first, newest first; resumable). Exit 1 when any paper failed a kind; what succeeded is kept."""
+    _setup_logging()
+    _check_migrated()
+    hub = _hub()
+    kinds = hub.enrichment.kinds()
+    if not kinds:
+        raise _fail("every kind of enrichment is switched off (DAILYPAPERS_ENRICH_* settings)")
+    if not hub.enrichment.chat.configured and hub.settings.enrich_summaries:
+        typer.echo(f"no AI summaries: {env_name('llm_url')} is not set", err=True)
+    ids = arxiv_ids or []
+    total = len(ids) * len(kinds) if ids else hub.enrichment.backlog_size()
+    try:
+        with tqdm(total=total, unit=" steps", desc="enrich", disable=not progress, file=sys.stderr) as bar:
+            if ids:
+                report = hub.enrichment.enrich(ids, progress=_Bar(bar))
+            else:
+                report = hub.enrichment.run_backlog(limit=limit, progress=_Bar(bar))
+    except DailyPapersError as exc:  # an unknown id or a bad one: said before any work is done
+        raise _fail(str(exc)) from None
+    done = ", ".join(f"{report.done.get(kind, 0)} {kind}" for kind in kinds)
+    skipped = sum(report.skipped.values())
+    typer.echo(f"enriched: {done}; {skipped} kept as they were; {len(report.failed)} failed")
+    for arxiv_id, kind, reason in report.failed[:MAX_REJECTIONS_SHOWN]:
+        typer.echo(f"  failed {kind} {arxiv_id}: {reason}", err=True)
+    for kind, reason in report.stopped:
+        typer.echo(f"  stopped {kind}: {reason}", err=True)
+    if report.failed or report.stopped:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -38,12 +38,14 @@ from dailypapers.ports import (
     Store,
     UpstreamSource,
 )
+from dailypapers.ports.enrichment import ChatModel, HubLinksSource, KeywordExtractor, PdfSource, ThumbnailRenderer
 from dailypapers.ports.search import SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.activity import PaperActivity
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
+from dailypapers.usecases.enrichment import Enricher
 from dailypapers.usecases.library import LibraryMixin
 from dailypapers.usecases.personal import PersonalMixin
 from dailypapers.usecases.trends import TopicTrends
@@ -96,6 +98,11 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         rate_limiter: RateLimiter,
         search_engine: SearchEngine,
         upstream_source: UpstreamSource,
+        chat: ChatModel,
+        pdfs: PdfSource,
+        hub_links: HubLinksSource,
+        keyword_extractor: Callable[[], KeywordExtractor],
+        thumbnail_renderer: ThumbnailRenderer,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -109,6 +116,19 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         self.upstream = UpstreamSync(settings, store, store, upstream_source, arxiv, search_engine, clock)
         self.trends = TopicTrends(store, search_engine, clock)
         self.activity = PaperActivity(store, store, clock, lambda: self.trending_params)
+        # AI summaries, keywords, thumbnails and Hub links (`enrich`, the worker's job); see usecases/enrichment.py.
+        self.enrichment = Enricher(
+            settings,
+            store,
+            store,
+            chat,
+            pdfs,
+            hub_links,
+            keyword_extractor,
+            thumbnail_renderer,
+            search_engine,
+            clock,
+        )
 
     # -- papers ------------------------------------------------------------------------------------------
 

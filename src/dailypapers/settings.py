@@ -78,6 +78,57 @@ class Settings:
     upstream_max_retries: int = _setting(
         4, "How many 429 / 5xx answers or network failures in a row one upstream request waits out."
     )
+    # -- enrichment (usecases/enrichment.py: `dailypapers enrich` and the worker) --
+    enrich_summaries: bool = _setting(
+        True, "Write a one-sentence AI summary for papers without one, when an LLM endpoint is configured."
+    )
+    enrich_keywords: bool = _setting(
+        True, "Extract keywords for every paper (locally with yake, or the LLM's / upstream's when present)."
+    )
+    enrich_thumbnails: bool = _setting(
+        True, "Render the first page of the arXiv PDF of papers on the feed as a small WebP thumbnail."
+    )
+    enrich_hub_links: bool = _setting(
+        True, "Ask the Hugging Face Hub which models, datasets and Spaces cite papers on the feed."
+    )
+    enrich_batch: int = _setting(
+        50, "Papers of each kind the worker enriches per round (the rest waits for the next round)."
+    )
+    llm_url: str = _setting(
+        "",
+        "Base URL of an OpenAI-compatible chat endpoint for AI summaries, e.g. `http://localhost:11434/v1` "
+        "(Ollama), vLLM, llama.cpp's server or a hosted API; empty: no AI summaries.",
+    )
+    llm_model: str = _setting("", "Model name sent to the chat endpoint (e.g. `llama3.2:3b`).")
+    llm_api_key: str = _setting("", "Bearer token for the chat endpoint; empty sends none.")
+    llm_requests_per_minute: float = _setting(
+        20.0, "Most chat requests per minute (retries included); 0 sends unthrottled."
+    )
+    llm_timeout_seconds: float = _setting(120.0, "Timeout of one chat request (a CPU-only model is slow).")
+    llm_max_retries: int = _setting(3, "How many 429 / 5xx answers or network failures one chat request waits out.")
+    llm_summary_max_chars: int = _setting(
+        300, "Longest AI summary accepted, in characters; a longer (or empty) answer is rejected, not stored."
+    )
+    arxiv_pdf_url: str = _setting(
+        "https://arxiv.org/pdf",
+        "Where PDFs are fetched for thumbnails (`{url}/{arxiv_id}`), politely: the arXiv interval and User-Agent.",
+    )
+    thumbnail_max_bytes: int = _setting(
+        25_000_000, "Largest PDF downloaded for a thumbnail, in bytes; a bigger one is skipped."
+    )
+    thumbnail_timeout_seconds: float = _setting(
+        60.0, "Longest a PDF download for a thumbnail may take, in seconds; a slower one is skipped."
+    )
+    hf_hub_url: str = _setting(
+        "https://huggingface.co",
+        "Hugging Face Hub asked for the models, datasets and Spaces citing a paper (`/api/models?filter=arxiv:ID`).",
+    )
+    hub_links_refresh_hours: int = _setting(
+        24, "How often the linked models / datasets / Spaces of a paper on the feed are asked for again, in hours."
+    )
+    hub_links_feed_days: int = _setting(
+        30, "Papers submitted to the feed within this many days get their Hub links refreshed on schedule."
+    )
     log_level: str = _setting("INFO", "Logging level of web and worker: DEBUG, INFO, WARNING or ERROR.")
     environment: str = _setting(
         "development",
@@ -221,6 +272,12 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
             raise ConfigError(
                 f"{env_name('upstreams')}: {url!r} is not an http(s) base URL like https://huggingface.co"
             )
+    for name in ("llm_url", "hf_hub_url", "arxiv_pdf_url"):
+        url = getattr(settings, name)
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise ConfigError(f"{env_name(name)}: {url!r} is not an http(s) URL")
+    if settings.llm_url and not settings.llm_model.strip():
+        raise ConfigError(f"{env_name('llm_model')} must name the model when {env_name('llm_url')} is set")
     if settings.environment not in ("development", "production"):
         raise ConfigError(f"{env_name('environment')} must be `development` or `production`")
     if settings.environment == "production" and (

@@ -10,9 +10,13 @@ from sqlalchemy.engine import make_url
 
 from dailypapers.adapters.arxiv import ArxivClient
 from dailypapers.adapters.clock import SystemClock
+from dailypapers.adapters.enrich_local import PdfiumRenderer, YakeExtractor
 from dailypapers.adapters.github import GitHubClient
+from dailypapers.adapters.hub_links_http import HubLinksClient
+from dailypapers.adapters.llm_http import ChatClient
 from dailypapers.adapters.mail import make_mailer
 from dailypapers.adapters.mail_render import MailRenderer
+from dailypapers.adapters.pdf_http import ArxivPdfClient
 from dailypapers.adapters.ratelimit import LimitsRateLimiter
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
@@ -22,6 +26,7 @@ from dailypapers.adapters.upstream_http import UpstreamClient
 from dailypapers.domain.errors import ConfigError
 from dailypapers.hub import Hub
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, SearchEngine, Store, UpstreamSource
+from dailypapers.ports.enrichment import ChatModel, HubLinksSource, PdfSource
 from dailypapers.search import SearchService
 from dailypapers.search.embedders import make_embedder
 from dailypapers.search.fusion import FusionConfig
@@ -38,16 +43,22 @@ def make_hub(
     mailer: Mailer | None = None,
     github: GitHubSource | None = None,
     upstream: UpstreamSource | None = None,
+    chat: ChatModel | None = None,
+    pdfs: PdfSource | None = None,
+    hub_links: HubLinksSource | None = None,
 ) -> Hub:
-    """Build a Hub from settings; tests pass the network edges (arXiv, clock, mailer, GitHub, upstreams) to replace
-    them."""
+    """Build a Hub from settings; tests pass the network edges (arXiv, clock, mailer, GitHub, upstreams, the chat
+    model, PDFs, Hub listings) to replace them."""
     engine = create_engine(settings.database_url)
     store = SqlStore(engine)
     search = make_search(settings, store, engine)
+    arxiv_source = arxiv or ArxivClient(settings)
+    # PDFs for thumbnails come from arXiv too: one pace for every request this process makes to arXiv.
+    arxiv_pace = arxiv_source.http.throttle if isinstance(arxiv_source, ArxivClient) else None
     hub = Hub(
         settings,
         store,
-        arxiv or ArxivClient(settings),
+        arxiv_source,
         clock or SystemClock(),
         mailer or make_mailer(settings),
         github or GitHubClient(settings),
@@ -55,8 +66,13 @@ def make_hub(
         LimitsRateLimiter(SqlLimitsStorage(engine)),
         search,
         upstream or UpstreamClient(settings),
+        chat or ChatClient(settings),
+        pdfs or ArxivPdfClient(settings, throttle=arxiv_pace),
+        hub_links or HubLinksClient(settings),
+        YakeExtractor,
+        PdfiumRenderer(),
     )
-    hub.digest_renderer = MailRenderer(settings)
+    hub.digest_renderer = MailRenderer(settings, thumbnails=store.thumbnails)
     hub.paper_vectors = search  # the search engine's stored embeddings rank digest "picked for you" papers
     return hub
 

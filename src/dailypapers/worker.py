@@ -1,4 +1,5 @@
-"""The background worker: runs the upstream sync, arXiv harvest, star refresh and digests, surviving outages."""
+"""The background worker: runs the upstream sync, arXiv harvest, star refresh, digests and enrichment, surviving
+outages."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
+from dailypapers.domain.enrichment import EnrichReport
 from dailypapers.domain.errors import DailyPapersError, SourceError, StorageError
 from dailypapers.hub import Hub
 from dailypapers.usecases.digests import send_due_digests
@@ -27,6 +29,8 @@ IDLE_SECONDS = 60.0
 LAST_SYNC_KEY = "worker:last_upstream_sync"
 SYNC_LEASE = "upstream-sync"
 SYNC_LEASE_TTL = timedelta(hours=1)  # a recent-window sync takes seconds; a dead worker frees the job after this
+ENRICH_LEASE = "enrich"
+ENRICH_LEASE_TTL = timedelta(hours=1)  # a round is `enrich_batch` papers per kind: minutes, never an hour
 
 
 def harvest_due(last: datetime | None, now: datetime, interval_minutes: int) -> bool:
@@ -68,13 +72,14 @@ class Worker:
         log.info("worker stopped")
 
     def tick(self) -> bool:
-        """Run the due jobs (upstream sync, stars, digests, embedding, harvest); True when the harvest ran and
-        succeeded. The sync comes first: on a fresh install the front page fills at the worker's first round,
-        before a long first harvest or embedding backlog."""
+        """Run the due jobs (upstream sync, stars, digests, embedding, enrichment, harvest); True when the harvest
+        ran and succeeded. The sync comes first: on a fresh install the front page fills at the worker's first
+        round, before a long first harvest or embedding backlog."""
         self.sync_if_due()
         self.refresh_stars()
         self.send_digests()
         self.embed_pending()
+        self.enrich_pending()
         return self.harvest_if_due()
 
     def send_digests(self) -> None:
@@ -108,6 +113,28 @@ class Worker:
             return
         if report.embedded:
             log.info("embedded %d papers (%.1f papers/s)", report.embedded, report.per_second)
+
+    def enrich_pending(self) -> EnrichReport | None:
+        """One round of enrichment (`enrich_batch` papers per kind, feed papers first) under the `enrich` lease;
+        None when another worker holds it. Never raises: failures are recorded per paper, a service that is down
+        pauses its kind, a database error is logged and retried next round."""
+        if not self.hub.enrichment.kinds():
+            return None
+        now = self.hub.clock.now()
+        try:
+            if not self.hub.store.acquire_lease(ENRICH_LEASE, self.holder, now, ENRICH_LEASE_TTL):
+                return None
+            try:
+                report = self.hub.enrichment.run_backlog(limit=self.hub.settings.enrich_batch)
+            finally:
+                self.hub.store.release_lease(ENRICH_LEASE, self.holder)
+        except DailyPapersError as exc:
+            log.error("enrichment round failed: %s; retrying next round", exc)
+            return None
+        if report.total_done or report.failed:
+            done = ", ".join(f"{n} {kind}" for kind, n in sorted(report.done.items())) or "nothing"
+            log.info("enriched %s; %d failed", done, len(report.failed))
+        return report
 
     def harvest_if_due(self) -> bool:
         """Harvest when due, holding the `harvest` lease so two workers (on any hosts) never harvest at once."""

@@ -32,6 +32,9 @@ def hub_env(database_url: str, **settings: str) -> dict[str, str]:
         DAILYPAPERS_GITHUB_REFRESH_HOURS="0",
         DAILYPAPERS_LOG_LEVEL="INFO",
         DAILYPAPERS_UPSTREAMS="",  # tests never reach the internet (the default upstream is Hugging Face)
+        DAILYPAPERS_ENRICH_THUMBNAILS="0",  # nor arXiv's PDFs
+        DAILYPAPERS_ENRICH_HUB_LINKS="0",  # nor the Hub's listings
+        DAILYPAPERS_ENRICH_KEYWORDS="0",
     )
     env.update({f"DAILYPAPERS_{k.upper()}": v for k, v in settings.items()})
     return env

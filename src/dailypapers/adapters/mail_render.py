@@ -16,7 +16,7 @@ import functools
 import re
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -31,8 +31,9 @@ from markupsafe import escape
 
 from dailypapers.adapters.mail_dkim import DKIM_HEADERS, DkimSigner
 from dailypapers.domain.digest import Topics
+from dailypapers.domain.enrichment import Thumbnail
 from dailypapers.domain.errors import ConfigError
-from dailypapers.domain.models import PaperView
+from dailypapers.domain.models import Paper, PaperView
 from dailypapers.ports.digests import DigestMail, Subscriber
 from dailypapers.settings import Settings
 
@@ -75,6 +76,11 @@ def summary(text: str, limit: int = SUMMARY_CHARS) -> str:
     if len(flat) <= limit:
         return flat
     return flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def blurb(paper: Paper) -> str:
+    """What a digest says of a paper: its AI summary when there is one, else the start of the abstract."""
+    return " ".join(paper.ai_summary.split()) if paper.ai_summary else summary(paper.abstract)
 
 
 def mail_domain(settings: Settings) -> str:
@@ -123,8 +129,14 @@ class _InlinedLoader(jinja2.FileSystemLoader):
 class MailRenderer:
     """The DigestRenderer port on Jinja2 templates in web/templates/mail/."""
 
-    def __init__(self, settings: Settings, signer: DkimSigner | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        signer: DkimSigner | None = None,
+        thumbnails: Callable[[Sequence[str]], Mapping[str, Thumbnail]] | None = None,
+    ) -> None:
         self.settings = settings
+        self.thumbnails = thumbnails  # the store's first-page thumbnails (the enrichment's); None: no images
         self.base_url = settings.base_url.rstrip("/")
         self.domain = mail_domain(settings)
         self.signer = signer if signer is not None else DkimSigner.from_settings(settings, self.domain)
@@ -145,7 +157,7 @@ class MailRenderer:
             lstrip_blocks=True,
         )
         for env in (self._html, self._text):
-            env.filters.update(short_authors=short_authors, summary=summary)
+            env.filters.update(short_authors=short_authors, summary=summary, blurb=blurb)
             env.globals.update(paper_link=self.paper_link)
 
     def paper_link(self, view: PaperView) -> str:
@@ -159,8 +171,16 @@ class MailRenderer:
             top = top[:69].rstrip() + "…"
         return f"{kind} papers · {period_label(mail)}: {top}"
 
+    def _thumbnail_urls(self, mail: DigestMail) -> dict[str, str]:
+        """Absolute URLs of the mail's papers' thumbnails (mail clients need the whole address)."""
+        if self.thumbnails is None:
+            return {}
+        ids = [view.paper.arxiv_id for view in mail.trending] + [view.paper.arxiv_id for view, _ in mail.picks]
+        return {arxiv_id: self.base_url + thumb.url for arxiv_id, thumb in self.thumbnails(ids).items()}
+
     def _context(self, mail: DigestMail, *, in_browser: bool) -> dict[str, Any]:
         return {
+            "thumbs": self._thumbnail_urls(mail),
             "site_name": self.settings.site_name,
             "base_url": self.base_url,
             "mail": mail,

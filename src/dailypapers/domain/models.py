@@ -39,6 +39,13 @@ class Paper:
     thumbnail_url: str | None = None
     media_urls: tuple[str, ...] = ()
     withdrawn_at: datetime | None = None
+    # Made by this hub's enrichment (usecases/enrichment.py), never by a source: keyphrases extracted locally.
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def shown_keywords(self) -> tuple[str, ...]:
+        """The keywords pages show and search indexes: the upstream's or the LLM's, else the local ones."""
+        return self.ai_keywords or self.keywords
 
     @property
     def primary_category(self) -> str | None:

@@ -2,7 +2,8 @@
 
 Syntax: plain words, `"quoted phrases"`, `-word` / `-"phrase"` exclusions, `author:name` / `author:"Full Name"`,
 `category:cs.CL` / `cat:cs` (an archive matches all its categories), `year:2024` / `year:2020-2024`,
-`after:2024-01-31` / `before:2024-06-30` (inclusive), `has:code`. Unknown `field:` prefixes and stray quotes are
+`after:2024-01-31` / `before:2024-06-30` (inclusive), `has:code`, `keyword:"diffusion models"` (a paper's keywords,
+what its keyword chips link to). Unknown `field:` prefixes and stray quotes are
 read as plain words, so a malformed query still searches; only values that cannot mean anything (a year that is
 not a year) raise InvalidInput, with a message saying what to write instead.
 """
@@ -37,10 +38,11 @@ class SearchFilters:
     start: date | None = None  # published on or after
     end: date | None = None  # published on or before
     has_code: bool = False
+    keywords: tuple[str, ...] = ()  # each must be one of the paper's keywords (as a phrase)
 
     @property
     def active(self) -> bool:
-        return bool(self.authors or self.categories or self.start or self.end or self.has_code)
+        return bool(self.authors or self.categories or self.start or self.end or self.has_code or self.keywords)
 
     def merged(self, other: SearchFilters) -> SearchFilters:
         """Both sets of restrictions (e.g. the query's own and the form's filters)."""
@@ -50,6 +52,7 @@ class SearchFilters:
             start=max((d for d in (self.start, other.start) if d), default=None),
             end=min((d for d in (self.end, other.end) if d), default=None),
             has_code=self.has_code or other.has_code,
+            keywords=self.keywords + other.keywords,
         )
 
 
@@ -89,6 +92,7 @@ def parse_query(text: str) -> ParsedQuery:
     start: date | None = None
     end: date | None = None
     has_code = False
+    keywords: list[str] = []
     for match in _TOKEN.finditer(text):
         negated, prefix, quoted, bare = match.group(1), match.group(2), match.group(3), match.group(4)
         value = (quoted if quoted is not None else bare or "").strip()
@@ -97,6 +101,8 @@ def parse_query(text: str) -> ParsedQuery:
             raise InvalidInput(f"`{prefix}:` needs a value, e.g. {_EXAMPLES.get(key, prefix + ':word')}")
         if key == "author":
             authors.append(value)
+        elif key in ("keyword", "kw"):
+            keywords.append(value)
         elif key in ("category", "cat"):
             if not _CATEGORY.match(value):
                 raise InvalidInput(f"`{prefix}:{value}` is not an arXiv category; write e.g. cat:cs.CL or cat:cs")
@@ -126,7 +132,7 @@ def parse_query(text: str) -> ParsedQuery:
                 words.append(content)
     if start and end and start > end:
         raise InvalidInput(f"the date range is empty: {start.isoformat()} is after {end.isoformat()}")
-    filters = SearchFilters(tuple(authors), tuple(categories), start, end, has_code)
+    filters = SearchFilters(tuple(authors), tuple(categories), start, end, has_code, tuple(keywords))
     parsed = ParsedQuery(tuple(words), tuple(phrases), tuple(excluded), filters)
     if not parsed.has_text and not filters.active:
         raise InvalidInput("the search query has nothing to search for; type some words")
@@ -141,6 +147,8 @@ _EXAMPLES = {
     "after": "after:2024-01-31",
     "before": "before:2024-06-30",
     "has": "has:code",
+    "keyword": 'keyword:"diffusion models"',
+    "kw": 'kw:"diffusion models"',
 }
 
 

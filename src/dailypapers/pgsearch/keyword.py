@@ -35,6 +35,7 @@ class PgKeywordConfig:
     title_weight: float = 0.5  # A
     abstract_weight: float = 1.0  # B
     author_weight: float = 0.5  # C
+    keyword_weight: float = 0.0  # D: the keywords (migration 0009): they match, unscored as in tantivy
     normalization: int = 1  # ts_rank's length normalisation flags (1: divide by 1 + log(length))
     # At scale, ranking every paper that shares one common word is what makes PostgreSQL slow, so the work is
     # bounded in two steps. Matching: papers must contain the query's rarest lexemes whose document frequencies
@@ -47,7 +48,7 @@ class PgKeywordConfig:
 
     @property
     def weights(self) -> str:
-        d, c, b, a = 0.0, self.author_weight, self.abstract_weight, self.title_weight  # ts_rank's order: D, C, B, A
+        d, c, b, a = self.keyword_weight, self.author_weight, self.abstract_weight, self.title_weight  # D, C, B, A
         return f"{{{d:g},{c:g},{b:g},{a:g}}}"
 
 
@@ -141,6 +142,12 @@ def add_filters(sql: Sql, filters: SearchFilters, excluded: Sequence[str] = (), 
         sql.where.append(f"d.published < {sql.param(_day_start(filters.end + timedelta(days=1)))}")
     if filters.has_code:
         sql.where.append("d.has_code")
+    for keyword in filters.keywords:
+        k = sql.param(keyword)
+        sql.where.append(
+            f"d.document @@ phraseto_tsquery({CONFIG}, {k}) "
+            f"AND ts_filter(d.document, '{{d}}') @@ phraseto_tsquery({CONFIG}, {k})"
+        )
     for text in excluded:
         sql.where.append(f"NOT (ts_filter(d.document, '{{a,b}}') @@ phraseto_tsquery({CONFIG}, {sql.param(text)}))")
 

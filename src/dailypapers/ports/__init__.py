@@ -7,6 +7,7 @@ from typing import Protocol
 from dailypapers.ports.accounts import AccountStore, Mailer, RateLimiter
 from dailypapers.ports.digests import DigestStore
 from dailypapers.ports.discussion import DiscussionStore
+from dailypapers.ports.enrichment import EnrichmentStore
 from dailypapers.ports.library import LibraryStore
 from dailypapers.ports.papers import ArxivSource, Clock, LeaseStore, PaperStore, ProgressSink
 from dailypapers.ports.personal import PersonalStore
@@ -28,6 +29,7 @@ class Store(
     UpstreamStore,
     TrendsStore,
     ActivityStore,
+    EnrichmentStore,
     Protocol,
 ):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
@@ -40,6 +42,7 @@ __all__ = [
     "Clock",
     "DigestStore",
     "DiscussionStore",
+    "EnrichmentStore",
     "GitHubSource",
     "LeaseStore",
     "LibraryStore",

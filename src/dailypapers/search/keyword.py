@@ -1,4 +1,4 @@
-"""KeywordIndex: bm25 over title, abstract and authors in a tantivy index directory; owns no paper records.
+"""KeywordIndex: bm25 over title, abstract, keywords and authors in a tantivy index directory; owns no paper records.
 
 Papers' text is not stored in the index (the database has it): snippets are made from the papers the caller
 passes. One process writes at a time (tantivy's lock); readers in other processes see each commit.
@@ -24,7 +24,7 @@ from dailypapers.domain.query import ParsedQuery, SearchFilters
 log = logging.getLogger(__name__)
 
 TEXT, NAMES = "dp_en", "dp_names"
-SCHEMA_VERSION = "2"  # 2: the `key` fast field
+SCHEMA_VERSION = "3"  # 2: the `key` fast field; 3: the `keywords` field
 
 
 def paper_key(arxiv_id: str) -> int:
@@ -46,6 +46,9 @@ class KeywordConfig:
     title_boost: float = 0.5  # measured: 0.5 > 1.0 > 1.6 on SciFact train (short titles already score high)
     abstract_boost: float = 1.0
     author_boost: float = 0.5
+    # The keywords pages show (upstream, LLM or yake) in free-text ranking: every boost tried lowered the known-item
+    # figure (README, Enrichment), so they match without scoring; `keyword:"…"` (the chips) filters by them.
+    keyword_boost: float = 0.0
     phrase_boost: float = 1.0
     stopwords: bool = True
 
@@ -69,6 +72,7 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("key", indexed=True, fast=True)  # paper_key(arxiv_id)
     builder.add_text_field("title", tokenizer_name=TEXT)
     builder.add_text_field("abstract", tokenizer_name=TEXT)
+    builder.add_text_field("keywords", tokenizer_name=TEXT)  # Paper.shown_keywords, one value each
     builder.add_text_field("authors", tokenizer_name=NAMES)
     builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", indexed=True, fast=True)  # date.toordinal() of `published`
@@ -143,6 +147,7 @@ class KeywordIndex:
             key=paper_key(paper.arxiv_id),
             title=paper.title,
             abstract=paper.abstract,
+            keywords=list(paper.shown_keywords) or [""],
             authors=list(paper.authors) or [""],
             categories=categories or [""],
             day=paper.published.date().toordinal(),
@@ -291,6 +296,13 @@ class KeywordIndex:
             clauses.append((tantivy.Occur.Must, day))
         if filters.has_code:
             clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(schema, "has_code", 1)))
+        for keyword in filters.keywords:
+            tokens = self.analyzer.analyze(keyword)
+            if len(tokens) == 1:
+                clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(schema, "keywords", tokens[0])))
+            elif tokens:
+                words = list[str | tuple[int, str]](tokens)
+                clauses.append((tantivy.Occur.Must, tantivy.Query.phrase_query(schema, "keywords", words)))
         for text in excluded:
             tokens = self.analyzer.analyze(text)
             if len(tokens) == 1:
@@ -302,13 +314,19 @@ class KeywordIndex:
         return clauses
 
     def _field_terms(self, token: str, *, boosted: bool = True) -> list[tantivy.Query]:
-        """The token as a term of the title and of the abstract, each with its field's boost."""
+        """The token as a term of the title and of the abstract, each with its field's boost; scored queries also
+        ask the keywords (filters and exclusions stay on the paper's own text)."""
         title = tantivy.Query.term_query(self.schema, "title", token, index_option="freq")
         abstract = tantivy.Query.term_query(self.schema, "abstract", token, index_option="freq")
-        if boosted:
-            title = tantivy.Query.boost_query(title, self.config.title_boost)
-            abstract = tantivy.Query.boost_query(abstract, self.config.abstract_boost)
-        return [title, abstract]
+        if not boosted:
+            return [title, abstract]
+        # Keywords match but (at the default boost 0) add nothing: a paper found by its keywords alone comes last.
+        keywords = tantivy.Query.term_query(self.schema, "keywords", token, index_option="freq")
+        return [
+            tantivy.Query.boost_query(title, self.config.title_boost),
+            tantivy.Query.boost_query(abstract, self.config.abstract_boost),
+            tantivy.Query.boost_query(keywords, self.config.keyword_boost),
+        ]
 
     def _fields_term(self, token: str) -> tantivy.Query:
         """Unscored: the token in the title or the abstract."""

@@ -342,7 +342,7 @@ class SearchService:
         if not (parsed.filters.active or parsed.excluded or parsed.phrases):
             return self.vectors.search(query_vector, depth)
         checked = checked or _FilterChecks()
-        if not (parsed.filters.authors or parsed.excluded or parsed.phrases):
+        if not (parsed.filters.authors or parsed.filters.keywords or parsed.excluded or parsed.phrases):
             if not checked.mask_tried:
                 checked.mask, checked.mask_tried = self.vectors.filter_mask(parsed.filters), True
             if checked.mask is not None:

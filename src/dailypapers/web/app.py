@@ -33,6 +33,7 @@ from dailypapers.web import (
     citations,
     community,
     discussion,
+    enrichment,
     feeds,
     hf_api,
     library_pages,
@@ -79,6 +80,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(subscriptions_router)  # digests; before pages, whose /subscribe was the placeholder
     app.include_router(search_pages.router)  # /search (HTML); the JSON search is in api_v1
     app.include_router(trends_pages.router)  # /trends, /trends.csv, /api/v1/trends
+    app.include_router(enrichment.router)  # /thumbnails/{id}.webp
     app.include_router(pages.router)
     app.add_exception_handler(InvalidInput, _domain_error(400))
     app.add_exception_handler(NotSignedIn, _domain_error(401))

@@ -21,6 +21,7 @@ from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
 from dailypapers.web import activity_charts, present
 from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
 from dailypapers.web.auth import AUTH_RESPONSES, CsrfProtected, CurrentUser, RequireUser, WriteUser
+from dailypapers.web.enrichment import card_extras
 from dailypapers.web.pages import HubDep, parse_page, wants_json
 from dailypapers.web.templating import render
 
@@ -234,6 +235,7 @@ def trending(
         "now_url": url(window, end=None),
         "latest_url": url(window, end=latest) if latest and latest < page.start else None,
         "latest_day": latest,
+        **card_extras(hub, [item.paper for item in page.items]),
     }
     return render(request, "trending.html", context)
 

@@ -17,13 +17,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.domain.errors import InvalidInput
-from dailypapers.domain.models import FeedOrder, FeedQuery, PaperView
+from dailypapers.domain.models import FeedOrder, FeedQuery, Paper, PaperView
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.domain.query import MAX_QUERY_LENGTH
+from dailypapers.hub import Hub
 from dailypapers.web.api_models import ERROR_RESPONSES
 from dailypapers.web.caching import cached_response
-from dailypapers.web.hf_models import HfDailyItem, HfPaper
-from dailypapers.web.hf_shapes import daily_item_json, paper_json, paper_markdown
+from dailypapers.web.hf_models import HfDailyItem, HfPaper, HfPaperInfo
+from dailypapers.web.hf_shapes import daily_item_json, linked_json, paper_json, paper_markdown
 from dailypapers.web.pages import MAX_PAGE, HubDep
 
 DAILY_LIMIT, DAILY_MAX = 50, 100
@@ -92,8 +93,17 @@ def _paper_view(view: PaperView, stars: dict[str, int]) -> dict[str, Any]:
     return paper_json(view.paper, view.entry, view.upvotes, view.organization, stars.get(view.paper.arxiv_id))
 
 
-def _daily_view(view: PaperView, stars: dict[str, int]) -> dict[str, Any]:
-    return daily_item_json(view.paper, view.entry, view.upvotes, view.organization, stars.get(view.paper.arxiv_id))
+def _daily_view(view: PaperView, stars: dict[str, int], thumbs: dict[str, str]) -> dict[str, Any]:
+    arxiv_id = view.paper.arxiv_id
+    return daily_item_json(
+        view.paper, view.entry, view.upvotes, view.organization, stars.get(arxiv_id), thumbs.get(arxiv_id)
+    )
+
+
+def _thumbnails(hub: Hub, papers: list[Paper]) -> dict[str, str]:
+    """Absolute URLs of the papers' first-page thumbnails (API clients need the whole address)."""
+    base = hub.settings.base_url.rstrip("/")
+    return {i: base + t.url for i, t in hub.enrichment.thumbnails([p.arxiv_id for p in papers]).items()}
 
 
 # -- routes ------------------------------------------------------------------------------------------------
@@ -129,7 +139,13 @@ def daily_papers(
     more = (page + 1) * size < total
     next_url = str(request.url.include_query_params(p=page + 1, limit=size)) if more else None
     stars = hub.github_stars(i.paper for i in items)
-    body = [daily_item_json(i.paper, i.entry, i.upvotes, i.organization, stars.get(i.paper.arxiv_id)) for i in items]
+    thumbs = _thumbnails(hub, [i.paper for i in items])
+    body = [
+        daily_item_json(
+            i.paper, i.entry, i.upvotes, i.organization, stars.get(i.paper.arxiv_id), thumbs.get(i.paper.arxiv_id)
+        )
+        for i in items
+    ]
     return json_response(request, body, next_url)
 
 
@@ -148,7 +164,8 @@ def search_papers(
         raise InvalidInput("q is required: the words to search for")
     views = hub.search_papers(q, limit=size)
     stars = hub.github_stars(v.paper for v in views)
-    return json_response(request, [_daily_view(v, stars) for v in views])
+    thumbs = _thumbnails(hub, [v.paper for v in views])
+    return json_response(request, [_daily_view(v, stars, thumbs) for v in views])
 
 
 @router.get("/api/papers", name="hf_list_papers", response_model=list[HfPaper], responses=ERROR_RESPONSES)
@@ -173,11 +190,14 @@ def list_papers(
     return json_response(request, [_paper_view(v, stars) for v in views], next_url)
 
 
-@router.get("/api/papers/{arxiv_id:path}", name="hf_paper", response_model=HfPaper, responses=ERROR_RESPONSES)
+@router.get("/api/papers/{arxiv_id:path}", name="hf_paper", response_model=HfPaperInfo, responses=ERROR_RESPONSES)
 def paper(request: Request, hub: HubDep, arxiv_id: str) -> Response:
-    """One paper, HF's `paper_info`; any id form (a version suffix too) answers with the canonical id."""
+    """One paper, HF's `paper_info`, with the models, datasets and Spaces citing it (as the Hub listed them at the
+    last refresh); any id form (a version suffix too) answers with the canonical id."""
     view = hub.paper_view(arxiv_id)
-    return json_response(request, _paper_view(view, hub.github_stars([view.paper])))
+    body = _paper_view(view, hub.github_stars([view.paper]))
+    body.update(linked_json(hub.enrichment.hub_links(view.paper.arxiv_id)))
+    return json_response(request, body)
 
 
 class MarkdownResponse(Response):

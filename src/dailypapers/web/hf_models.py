@@ -71,3 +71,40 @@ class HfDailyItem(_HfExtras):
     submittedBy: HfUser | None
     isAuthorParticipating: bool
     mediaUrls: list[str]
+
+
+class HfLinkedModel(_HfModel):
+    id: str
+    author: str
+    likes: int
+    downloads: int
+    pipeline_tag: str | None
+
+
+class HfLinkedDataset(_HfModel):
+    id: str
+    author: str
+    likes: int
+    downloads: int
+
+
+class HfLinkedSpace(_HfModel):
+    id: str
+    author: str
+    likes: int
+    sdk: str | None
+    emoji: str
+    running: bool
+    featured: bool
+    shortDescription: str | None
+
+
+class HfPaperInfo(HfPaper):
+    """`GET /api/papers/{id}`: the paper with the models, datasets and Spaces citing it (HF's `paper_info`)."""
+
+    linkedModels: list[HfLinkedModel]
+    numTotalModels: int
+    linkedDatasets: list[HfLinkedDataset]
+    numTotalDatasets: int
+    linkedSpaces: list[HfLinkedSpace]
+    numTotalSpaces: int

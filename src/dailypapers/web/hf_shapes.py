@@ -6,6 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+from dailypapers.domain.enrichment import HubLinks
 from dailypapers.domain.models import FeedEntry, Organization, Paper
 
 JsonObject = dict[str, Any]
@@ -59,14 +60,15 @@ def organization_json(name: str, organization: Organization | None = None) -> Js
 
 
 def _extras(paper: Paper, entry: FeedEntry | None, organization: Organization | None, stars: int | None) -> JsonObject:
-    """Fields HF repeats on the paper and on the daily item (the Python client reads some only at the top)."""
+    """Fields HF repeats on the paper and on the daily item (the Python client reads some only at the top).
+    `ai_keywords` are the keywords pages show: the upstream's or the model's, else the ones extracted here."""
     return {
         "githubRepo": paper.github_repo,
         "githubStars": stars,
         "projectPage": paper.project_page,
         "ai_summary": paper.ai_summary,
         "ai_summary_model": paper.ai_summary_model,
-        "ai_keywords": list(paper.ai_keywords),
+        "ai_keywords": list(paper.shown_keywords),
         "organization": organization_json(entry.organization, organization) if entry and entry.organization else None,
     }
 
@@ -105,8 +107,10 @@ def daily_item_json(
     upvotes: int,
     organization: Organization | None = None,
     stars: int | None = None,
+    thumbnail: str | None = None,
 ) -> JsonObject:
-    """One item of `GET /api/daily_papers` or `/api/papers/search`.
+    """One item of `GET /api/daily_papers` or `/api/papers/search`; `thumbnail` is this hub's first-page rendering
+    (an absolute URL) when it has one.
 
     The client reads `title` and the submission time only from the top level, so a search hit that was never
     submitted keeps the shape with `publishedAt` and `submittedBy` null.
@@ -116,12 +120,56 @@ def daily_item_json(
         "publishedAt": hf_datetime(entry.submitted_at) if entry else None,
         "title": paper.title,
         "summary": paper.abstract,
-        "thumbnail": paper.thumbnail_url,  # the upstream's social card, when it made one; this hub makes none
+        "thumbnail": thumbnail or paper.thumbnail_url,  # ours, else the upstream's social card
         "numComments": entry.imported_comments if entry else 0,
         "submittedBy": submitter_json(entry),
         "isAuthorParticipating": False,
         "mediaUrls": list(paper.media_urls),
         **_extras(paper, entry, organization, stars),
+    }
+
+
+def _author_of(repo_id: str) -> str:
+    return repo_id.split("/", 1)[0] if "/" in repo_id else repo_id
+
+
+def linked_json(links: HubLinks | None) -> JsonObject:
+    """`linkedModels` / `linkedDatasets` / `linkedSpaces` and the `numTotal*` counts of HF's `paper_info`, in the
+    shape of the Hub's own listings (huggingface_hub builds ModelInfo / DatasetInfo / SpaceInfo from them)."""
+    links = links or HubLinks()
+    models = [
+        {
+            "id": m.id,
+            "author": _author_of(m.id),
+            "likes": m.likes,
+            "downloads": m.downloads,
+            "pipeline_tag": m.pipeline_tag,
+        }
+        for m in links.models
+    ]
+    datasets = [
+        {"id": d.id, "author": _author_of(d.id), "likes": d.likes, "downloads": d.downloads} for d in links.datasets
+    ]
+    spaces = [
+        {
+            "id": sp.id,
+            "author": _author_of(sp.id),
+            "likes": sp.likes,
+            "sdk": sp.sdk,
+            "emoji": sp.emoji or "",
+            "running": sp.running,
+            "featured": False,
+            "shortDescription": sp.short_description,
+        }
+        for sp in links.spaces
+    ]
+    return {
+        "linkedModels": models,
+        "numTotalModels": max(links.num_models, len(models)),
+        "linkedDatasets": datasets,
+        "numTotalDatasets": max(links.num_datasets, len(datasets)),
+        "linkedSpaces": spaces,
+        "numTotalSpaces": max(links.num_spaces, len(spaces)),
     }
 
 
@@ -154,8 +202,8 @@ def paper_markdown(paper: Paper, entry: FeedEntry | None, upvotes: int) -> str:
     if paper.ai_summary:
         model = f" ({_escape(paper.ai_summary_model)})" if paper.ai_summary_model else ""
         lines += [f"## AI summary{model}", "", _escape(paper.ai_summary), ""]
-    if paper.ai_keywords:
-        lines += [f"**Keywords:** {', '.join(_escape(k) for k in paper.ai_keywords)}", ""]
+    if paper.shown_keywords:
+        lines += [f"**Keywords:** {', '.join(_escape(k) for k in paper.shown_keywords)}", ""]
     if paper.comment:
         lines += ["## Comments", "", paper.comment.strip(), ""]
     return "\n".join(lines)

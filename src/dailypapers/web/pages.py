@@ -18,6 +18,7 @@ from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.hub import FeedPage, Hub
 from dailypapers.web import activity_charts, discussion, present
 from dailypapers.web.auth import current_user
+from dailypapers.web.enrichment import card_extras, media_policy, paper_extras
 from dailypapers.web.templating import render
 
 MAX_PAGE = 100_000  # far past any real feed; bounds the OFFSET a crafted URL can ask the database for
@@ -127,6 +128,7 @@ def feed_context(feed: FeedPage, hub: Hub, *, is_home: bool = False) -> dict[str
         "is_current": period.contains(today),
         # Only an empty page says how the upstreams are doing (offline, or not synced yet): one small read.
         "upstreams": [] if feed.items else hub.upstream.status(),
+        **card_extras(hub, [item.paper for item in feed.items]),
     }
 
 
@@ -144,7 +146,11 @@ def paper_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     if arxiv_id != canonical:
         return RedirectResponse(present.paper_url(canonical), status_code=301)
     paper = hub.paper(canonical)
-    return render(request, "paper.html", paper_context(paper, hub))
+    context = paper_context(paper, hub)
+    response = render(request, "paper.html", context)
+    if policy := media_policy(context["media"]):  # upstream media load from their own hosts, and only those
+        response.headers["Content-Security-Policy"] = policy
+    return response
 
 
 def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
@@ -157,13 +163,13 @@ def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
         "entry": entry,
         "via": present.attribution(entry),
         "organization_name": (organization.fullname if organization else None) or (entry and entry.organization),
-        "keyword_links": present.keyword_links(paper.ai_keywords),
         "feed_day": _neighbour(period_containing("date", entry.feed_date)) if entry else None,
         "doi_url": f"https://doi.org/{paper.doi}" if paper.doi else None,
         "license_url": paper.license if paper.license and paper.license.startswith(("http://", "https://")) else None,
         "discussion": discussion.thread_context(hub, paper.arxiv_id),  # read by _comments.html
         "similar": hub.similar_papers(paper.arxiv_id, 5),  # vector neighbours; [] hides the block
         "vote_chart": activity_charts.paper_votes(hub, paper, entry),  # None unless votes came on several days
+        **paper_extras(hub, paper),
     }
 
 

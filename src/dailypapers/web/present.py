@@ -93,11 +93,6 @@ def attribution(entry: FeedEntry | None) -> Attribution | None:
     return Attribution(paper, submitter, entry.is_mirrored)
 
 
-def keyword_links(keywords: tuple[str, ...]) -> list[Link]:
-    """Each keyword as a link to the phrase search for it."""
-    return [Link(k, "/search?q=" + quote(f'"{k}"', safe="")) for k in keywords if '"' not in k]
-
-
 def submission_line(entry: FeedEntry) -> str:
     """Who put a paper on the feed, in words: a user, a category rule, or an import from another hub."""
     if entry.source == "upstream":
@@ -118,3 +113,12 @@ def repo_label(url: str) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def thousands(count: int) -> str:
+    """`987`, `1,234`, `12.3k`, `1.2M`: counts as the Hub and GitHub show them."""
+    if count < 10_000:
+        return f"{count:,}"
+    if count < 1_000_000:
+        return f"{count / 1000:.1f}k".replace(".0k", "k")
+    return f"{count / 1_000_000:.1f}M".replace(".0M", "M")

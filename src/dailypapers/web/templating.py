@@ -41,6 +41,7 @@ def make_templates() -> Jinja2Templates:
         attribution=present.attribution,
         repo_label=present.repo_label,
         plural=present.plural,
+        thousands=present.thousands,
     )
     env.globals.update(paper_url=present.paper_url, period_url=present.period_url, kind_name=present.kind_name)
     return Jinja2Templates(env=env, context_processors=[_layout_context])

@@ -14,6 +14,10 @@ from dailypapers.adapters.sql.schema import papers
 from dailypapers.domain.merging import merge_paper
 from dailypapers.domain.models import Paper, UpsertResult
 
+# Columns only the enrichment writes (adapters/sql/enrichment.py): an upsert never sets them on a stored paper, so
+# a merge read before an enrichment committed cannot put the old value back.
+ENRICHMENT_COLUMNS = frozenset({"keywords"})
+
 
 def papers_by_id(conn: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
     found: dict[str, Paper] = {}
@@ -39,7 +43,8 @@ def upsert_papers_in(conn: sa.Connection, batch: Sequence[Paper]) -> UpsertResul
         if merged == known:
             skipped += 1
         else:
-            updates.append({**paper_values(merged), "b_id": merged.arxiv_id, "modified_at": now})
+            changed = {k: v for k, v in paper_values(merged).items() if k not in ENRICHMENT_COLUMNS}
+            updates.append({**changed, "b_id": merged.arxiv_id, "modified_at": now})
     if inserts:
         conn.execute(papers.insert(), inserts)
     if updates:

@@ -48,6 +48,7 @@ def paper_values(paper: Paper) -> dict[str, Any]:
         "thumbnail_url": paper.thumbnail_url,
         "media_urls": list(paper.media_urls),
         "withdrawn_at": paper.withdrawn_at,
+        "keywords": list(paper.keywords),
     }
 
 
@@ -77,6 +78,7 @@ def paper_from_row(row: sa.Row[Any] | sa.RowMapping) -> Paper:
         thumbnail_url=m["thumbnail_url"],
         media_urls=tuple(m["media_urls"] or ()),
         withdrawn_at=utc(m["withdrawn_at"]),
+        keywords=tuple(m["keywords"] or ()),
     )
 
 

@@ -12,6 +12,7 @@ from dailypapers.adapters.sql.accounts import SqlAccountStore
 from dailypapers.adapters.sql.base import chunks, storage_errors
 from dailypapers.adapters.sql.digests import SqlDigestStore
 from dailypapers.adapters.sql.discussion import SqlDiscussionStore
+from dailypapers.adapters.sql.enrichment import SqlEnrichmentStore
 from dailypapers.adapters.sql.leases import SqlLeaseStore
 from dailypapers.adapters.sql.library import SqlLibraryStore
 from dailypapers.adapters.sql.paper_rows import papers_by_id, upsert_papers_in
@@ -55,6 +56,7 @@ class SqlStore(
     SqlLibraryStore,
     SqlUpstreamStore,
     SqlTrendsStore,
+    SqlEnrichmentStore,
 ):
     """The Store port: papers and feed here, the community parts in their own modules."""
 

@@ -84,12 +84,15 @@ def test_hiding_a_paper_removes_it_from_feeds_and_apis(as_admin: TestClient, cli
     v1 = client.get(f"/api/v1/feed?date={DAY}").json()
     assert [p["id"] for p in v1["items"]] == [OTHER_ID] or PAPER_ID not in str(v1["items"])
     assert PAPER_ID not in client.get("/feeds/daily.rss").text
-    assert client.get(f"/papers/{PAPER_ID}").status_code == 200  # the page itself stays reachable
+    gone = client.get(f"/papers/{PAPER_ID}")  # hidden means hidden everywhere, its own page included
+    assert gone.status_code == 404
+    assert "removed from this hub by its moderators" in gone.text
 
     admin_page = as_admin.get("/admin").text
     assert f'<input type="hidden" name="arxiv_id" value="{PAPER_ID}">' in admin_page  # listed with Unhide
     admin_post(as_admin, "/admin/papers/unhide", arxiv_id=PAPER_ID)
     assert day_ids(client) == {PAPER_ID, OTHER_ID}
+    assert client.get(f"/papers/{PAPER_ID}").status_code == 200
 
     audit = as_admin.get("/admin/audit").text
     assert "unhide paper" in audit

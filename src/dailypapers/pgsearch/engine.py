@@ -122,6 +122,16 @@ class PgSearch:
         report = EmbedReport()
         if self.vectors is None or self.embedder is None or not papers:
             return report
+        hidden = set(
+            conn.scalars(
+                sa.text(
+                    "SELECT arxiv_id FROM papers WHERE arxiv_id = ANY(CAST(:ids AS varchar[])) "
+                    "AND hidden_at IS NOT NULL"
+                ),
+                {"ids": [p.arxiv_id for p in papers]},
+            )
+        )
+        papers = [p for p in papers if p.arxiv_id not in hidden]  # hidden papers have no vector until unhidden
         stored = self.vectors.hashes(conn, [p.arxiv_id for p in papers])
         todo = [(p, h) for p in papers if stored.get(p.arxiv_id) != signed(h := text_hash(p))]
         report.unchanged = len(papers) - len(todo)

@@ -19,6 +19,7 @@ from dailypapers.hub import Hub
 from dailypapers.usecases.accounts import SIGN_IN_LINK_PATH, safe_next_path
 from dailypapers.web.auth import (
     AUTH_RESPONSES,
+    ApiCredentials,
     CsrfProtected,
     CurrentUser,
     ReadUser,
@@ -31,7 +32,7 @@ from dailypapers.web.auth import (
 from dailypapers.web.templating import render
 
 html = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)  # pages stay out of OpenAPI
-api = APIRouter(prefix="/api", tags=["accounts"])
+api = APIRouter(prefix="/api", tags=["accounts"], dependencies=[ApiCredentials])
 
 NO_STORE = {"Cache-Control": "no-store"}  # pages with secrets (a new token, a sign-in link) stay out of caches
 

@@ -20,12 +20,19 @@ from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
 from dailypapers.web import activity_charts, present
 from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
-from dailypapers.web.auth import AUTH_RESPONSES, CsrfProtected, CurrentUser, RequireUser, WriteUser
+from dailypapers.web.auth import (
+    AUTH_RESPONSES,
+    ApiCredentials,
+    CsrfProtected,
+    CurrentUser,
+    RequireUser,
+    WriteUser,
+)
 from dailypapers.web.pages import HubDep, parse_page, wants_json
 from dailypapers.web.templating import render
 
 html = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["dailypapers API v1"])
+api = APIRouter(prefix="/api/v1", tags=["dailypapers API v1"], dependencies=[ApiCredentials])
 router = APIRouter()
 FormText = Annotated[str, Form()]
 _FORM_LIMIT = 4096  # longer than any id or URL we accept; the Hub gives the precise message
@@ -254,7 +261,7 @@ def _end(raw: str) -> date | None:
 def _days(raw: str) -> int:
     if raw == "":
         return TRENDING_DAYS
-    if not raw.isdigit() or not 1 <= int(raw) <= TRENDING_MAX_DAYS:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not 1 <= int(raw) <= TRENDING_MAX_DAYS:
         raise InvalidInput(f"days must be a whole number from 1 to {TRENDING_MAX_DAYS}, not {raw[:20]!r}")
     return int(raw)
 

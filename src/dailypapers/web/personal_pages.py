@@ -60,7 +60,7 @@ def for_you_page(request: Request, hub: HubDep, user: RequireUser) -> Response:
 def set_weight(hub: HubDep, user: RequireUser, trending_weight: FormText = "") -> Response:
     """The slider: 0–100, the percent of the ranking that is community trending."""
     raw = trending_weight.strip()
-    if not raw.isdigit() or int(raw) > 100:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or int(raw) > 100:
         raise InvalidInput("the trending share is a whole number from 0 to 100")
     hub.set_trending_weight(user, int(raw) / 100)
     return RedirectResponse("/for-you", status_code=303)

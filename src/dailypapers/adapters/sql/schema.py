@@ -60,6 +60,15 @@ papers = sa.Table(
         postgresql_where=sa.text("hidden_at IS NOT NULL"),
     ),
 )
+# The one visibility rule of the SQL store: what visitors may see. Every read that shows papers applies it.
+VISIBLE = papers.c.hidden_at.is_(None)
+# The few hidden papers, found without scanning the table: SQLite search asks for them on every query.
+sa.Index(
+    "ix_papers_hidden",
+    papers.c.arxiv_id,
+    sqlite_where=papers.c.hidden_at.is_not(None),
+    postgresql_where=papers.c.hidden_at.is_not(None),
+)
 
 feed_entries = sa.Table(
     "feed_entries",
@@ -116,6 +125,16 @@ users = sa.Table(
     sa.Column("banned_at", sa.DateTime(timezone=True), nullable=True),
     # Set when the member deleted the account: the row stays (scrubbed) so votes stay counted but name no one.
     sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Usernames of deleted accounts: never handed out again, so old links, audit entries and mentions of a name keep
+# meaning the account that had it.
+retired_usernames = sa.Table(
+    "retired_usernames",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),  # NULL: recovered from old audit rows
+    sa.Column("retired_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 login_tokens = sa.Table(
@@ -186,6 +205,8 @@ audit_log = sa.Table(
     sa.Column("actor_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("target", sa.String(255), nullable=False),
+    # The account an entry is about (bans): a stable reference, whatever happens to the name in `target`.
+    sa.Column("subject_user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True, index=True),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )

@@ -21,10 +21,11 @@ PeriodKind = Literal["date", "week", "month"]
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 
-_DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-_YEAR_RE = re.compile(r"^\d{4}$")
+# re.ASCII: `\d` would also take the digits of other scripts (fullwidth, Arabic-Indic), which int() reads too.
+_DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$", re.ASCII)
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_YEAR_RE = re.compile(r"^\d{4}$", re.ASCII)
 _SHOWN = 40  # characters of a bad value quoted back in a message
 
 

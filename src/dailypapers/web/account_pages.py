@@ -29,6 +29,7 @@ from dailypapers.web.auth import (
     session_token,
     set_session_cookie,
 )
+from dailypapers.web.sanity import RowId
 from dailypapers.web.templating import render
 
 html = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)  # pages stay out of OpenAPI
@@ -178,7 +179,7 @@ def settings_create_token(
 
 
 @html.post("/settings/tokens/{token_id}/revoke", dependencies=[CsrfProtected])
-def settings_revoke_token(hub: HubDep, user: RequireUser, token_id: int) -> Response:
+def settings_revoke_token(hub: HubDep, user: RequireUser, token_id: RowId) -> Response:
     hub.revoke_api_token(user, token_id)
     return RedirectResponse("/settings", status_code=303)
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -42,6 +42,7 @@ from dailypapers.web import (
     search_pages,
     trends_pages,
 )
+from dailypapers.web.sanity import refuse_nul
 from dailypapers.web.security import SecurityHeadersMiddleware
 from dailypapers.web.subscriptions import router as subscriptions_router
 from dailypapers.web.templating import make_templates, render
@@ -64,7 +65,8 @@ _TITLES = {
 
 def create_app(hub: Hub) -> FastAPI:
     """A web app serving `hub`; build one per process (the CLI hands it to uvicorn)."""
-    app = FastAPI(title=hub.settings.site_name, version=__version__)
+    # refuse_nul runs first on every route: no field anywhere accepts a NUL character (web/sanity.py).
+    app = FastAPI(title=hub.settings.site_name, version=__version__, dependencies=[Depends(refuse_nul)])
     app.state.hub = hub
     app.state.templates = make_templates()
     auth.install(app)  # csrf_token() / current_user() in templates, the anonymous CSRF cookie

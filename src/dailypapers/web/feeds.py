@@ -94,6 +94,16 @@ class _RelatedEntryLinks(BaseEntryExtension):  # type: ignore[misc]  # feedgen s
         return self.extend_atom(item)
 
 
+# XML 1.0 has no place for C0 controls other than tab and newlines, nor for U+FFFE / U+FFFF: a search for "a\x1f"
+# or an imported title carrying one must not make the feed unwritable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML cannot carry."""
+    return _NOT_XML.sub("", text)
+
+
 def absolute(hub: Hub, path: str) -> str:
     return hub.settings.base_url.rstrip("/") + path
 
@@ -118,8 +128,8 @@ def render_feed(
     fg.register_extension("related", _RelatedLinks, _RelatedEntryLinks)
     self_url = absolute(hub, f"{spec.path}.{fmt}{query}")
     fg.id(self_url)
-    fg.title(f"{hub.settings.site_name}: {spec.title}")
-    fg.subtitle(spec.subtitle)  # RSS requires a description; feedgen maps subtitle to it
+    fg.title(xml_text(f"{hub.settings.site_name}: {spec.title}"))
+    fg.subtitle(xml_text(spec.subtitle))  # RSS requires a description; feedgen maps subtitle to it
     fg.link(href=self_url, rel="self")
     fg.link(href=absolute(hub, spec.page_path), rel="alternate")  # last: feedgen makes the last link RSS's <link>
     fg.language("en")
@@ -142,19 +152,19 @@ def _add_entry(hub: Hub, fg: FeedGenerator, fmt: FeedFormat, paper: Paper, updat
     page = absolute(hub, present.paper_url(paper.arxiv_id))
     fe = fg.add_entry(order="append")
     fe.id(page)  # our paper page is the one stable address of the entry, whichever feed carries it
-    fe.title(paper.title)
+    fe.title(xml_text(paper.title))
     fe.link(href=page, rel="alternate")
     fe.related.add(paper.abs_url, "arXiv")
     fe.published(paper.published)
     fe.updated(updated)
-    fe.summary(paper.abstract)
+    fe.summary(xml_text(paper.abstract))
     for category in paper.categories:
-        fe.category(term=category, scheme="https://arxiv.org/category_taxonomy", label=category)
+        fe.category(term=xml_text(category), scheme="https://arxiv.org/category_taxonomy", label=xml_text(category))
     for name in paper.authors:
         if fmt == "rss":
-            fe.dc.dc_creator(name)
+            fe.dc.dc_creator(xml_text(name))
         else:
-            fe.author(name=name)
+            fe.author(name=xml_text(name))
 
 
 def _feed_response(

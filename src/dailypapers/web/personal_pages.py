@@ -18,6 +18,7 @@ from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.personal import FOR_YOU_DAYS
 from dailypapers.web.auth import CsrfProtected, RequireUser
 from dailypapers.web.pages import HubDep, wants_json
+from dailypapers.web.sanity import RowId
 from dailypapers.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -193,7 +194,7 @@ def add_rule(request: Request, hub: HubDep, user: RequireUser, kind: FormText = 
 
 
 @router.post("/settings/rules/{rule_id:int}/delete", dependencies=[CsrfProtected])
-def delete_rule(hub: HubDep, user: RequireUser, rule_id: int) -> Response:
+def delete_rule(hub: HubDep, user: RequireUser, rule_id: RowId) -> Response:
     hub.remove_keyword_rule(user, rule_id)
     return RedirectResponse("/settings/rules", status_code=303)
 
@@ -231,7 +232,7 @@ def save_search(request: Request, hub: HubDep, user: RequireUser, q: FormText = 
 
 
 @router.post("/settings/searches/{search_id:int}/delete", dependencies=[CsrfProtected])
-def delete_search(hub: HubDep, user: RequireUser, search_id: int) -> Response:
+def delete_search(hub: HubDep, user: RequireUser, search_id: RowId) -> Response:
     hub.delete_saved_search(user, search_id)
     return RedirectResponse("/settings/searches", status_code=303)
 

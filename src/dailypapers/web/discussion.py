@@ -109,13 +109,13 @@ def post_comment(
     return _back_to(comment.arxiv_id, comment.id)
 
 
-@router.post("/comments/{comment_id:int}/edit", name="edit_comment", dependencies=[CsrfProtected])
+@router.post("/comments/{comment_id}/edit", name="edit_comment", dependencies=[CsrfProtected])
 def edit_comment(request: Request, comment_id: RowId, user: RequireUser, body: BodyField = "") -> Response:
     comment = _hub(request).edit_comment(user, comment_id, body)
     return _back_to(comment.arxiv_id, comment.id)
 
 
-@router.post("/comments/{comment_id:int}/delete", name="delete_comment", dependencies=[CsrfProtected])
+@router.post("/comments/{comment_id}/delete", name="delete_comment", dependencies=[CsrfProtected])
 def delete_comment(request: Request, comment_id: RowId, user: RequireUser) -> Response:
     comment = _hub(request).delete_comment(user, comment_id)
     return _back_to(comment.arxiv_id, comment.parent_id)

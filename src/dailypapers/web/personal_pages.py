@@ -193,7 +193,7 @@ def add_rule(request: Request, hub: HubDep, user: RequireUser, kind: FormText = 
     return RedirectResponse("/settings/rules", status_code=303)
 
 
-@router.post("/settings/rules/{rule_id:int}/delete", dependencies=[CsrfProtected])
+@router.post("/settings/rules/{rule_id}/delete", dependencies=[CsrfProtected])
 def delete_rule(hub: HubDep, user: RequireUser, rule_id: RowId) -> Response:
     hub.remove_keyword_rule(user, rule_id)
     return RedirectResponse("/settings/rules", status_code=303)
@@ -231,7 +231,7 @@ def save_search(request: Request, hub: HubDep, user: RequireUser, q: FormText = 
     return RedirectResponse("/settings/searches", status_code=303)
 
 
-@router.post("/settings/searches/{search_id:int}/delete", dependencies=[CsrfProtected])
+@router.post("/settings/searches/{search_id}/delete", dependencies=[CsrfProtected])
 def delete_search(hub: HubDep, user: RequireUser, search_id: RowId) -> Response:
     hub.delete_saved_search(user, search_id)
     return RedirectResponse("/settings/searches", status_code=303)

@@ -17,8 +17,9 @@ from dailypapers.domain.errors import InvalidInput
 
 MAX_ROW_ID = 2**53  # row ids in paths: far past any table, within every database's integer (and JavaScript's)
 
-# A database row id in a path (`/comments/{comment_id:int}/edit`): Starlette's `int` takes any run of digits, and a
-# 30-digit one reached the database (SQLite: OverflowError, PostgreSQL: "integer out of range"); bounded, it is a 400.
+# A database row id in a path, `/comments/{comment_id}/edit` with `comment_id: RowId`: a 400 with a message when it
+# is no id. Not Starlette's `{comment_id:int}`, whose convertor takes any run of digits: a 30-digit one reached the
+# database (SQLite: OverflowError, PostgreSQL: "integer out of range") and a 5,000-digit one broke int() itself.
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from dailypapers.domain.errors import InvalidInput, PermissionDenied, RateLimited
+from dailypapers.domain.errors import InvalidInput, InvalidPeriod, PermissionDenied, RateLimited
 from dailypapers.domain.models import PaperView
+from dailypapers.domain.periods import parse_day
 from dailypapers.ports.votes import VoteState
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
@@ -253,9 +254,9 @@ def _end(raw: str) -> date | None:
     if raw == "":
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"end must be a day written YYYY-MM-DD, not {raw[:20]!r}") from None
+        return parse_day(raw)  # the hub's one day parser: YYYY-MM-DD within its calendar
+    except InvalidPeriod as exc:
+        raise InvalidPeriod(f"end: {exc}") from None
 
 
 def _days(raw: str) -> int:

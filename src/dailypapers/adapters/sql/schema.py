@@ -51,8 +51,9 @@ papers = sa.Table(
     # Covers what topic trends read of each feed paper, so listing a year of them never opens the wide rows
     # (abstracts): a year of the shared data (40k papers, 5.5k on the feed) 70-240 ms -> ~25 ms on SQLite.
     sa.Index("ix_papers_trends", "published", "arxiv_id", "hidden_at", "imported_upvotes", "community_upvotes"),
-    # The few hidden papers, which the trends cache's stamp counts. Partial: a full index on hidden_at led SQLite
-    # to answer `hidden_at IS NULL` (every feed query) by walking it over every visible paper.
+    # The few hidden papers, which the trends cache's stamp counts and SQLite search leaves out. Partial: a full
+    # index on hidden_at led SQLite to answer `hidden_at IS NULL` (every feed query) by walking it over every visible
+    # paper.
     sa.Index(
         "ix_papers_hidden",
         "hidden_at",
@@ -60,15 +61,9 @@ papers = sa.Table(
         postgresql_where=sa.text("hidden_at IS NOT NULL"),
     ),
 )
-# The one visibility rule of the SQL store: what visitors may see. Every read that shows papers applies it.
+# The one visibility rule of the SQL store: what visitors may see. Every read that shows papers applies it. (The
+# hidden ones, which SQLite search asks for on every query, come from ix_papers_hidden above: a few index entries.)
 VISIBLE = papers.c.hidden_at.is_(None)
-# The few hidden papers, found without scanning the table: SQLite search asks for them on every query.
-sa.Index(
-    "ix_papers_hidden",
-    papers.c.arxiv_id,
-    sqlite_where=papers.c.hidden_at.is_not(None),
-    postgresql_where=papers.c.hidden_at.is_not(None),
-)
 
 feed_entries = sa.Table(
     "feed_entries",

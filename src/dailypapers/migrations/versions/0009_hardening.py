@@ -1,6 +1,5 @@
 """Hardening: hidden papers leave the PostgreSQL search index, deleted usernames are retired, audit rows name accounts.
 
-- `ix_papers_hidden`, a partial index over the few hidden papers (SQLite search asks for them on every query).
 - `retired_usernames`: names of deleted accounts, never handed out again. Names of accounts deleted before this
   revision were scrubbed from their rows; the ones still read in ban entries of the audit log are retired here.
 - `audit_log.subject_user_id`: the account an entry concerns, a stable reference whatever becomes of the name in
@@ -8,8 +7,8 @@
 - PostgreSQL only: the search trigger drops a paper's document, vector and queue row when it is hidden and indexes
   it again when it is unhidden; papers hidden before this revision leave the index now.
 
-Revision ID: 0008
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2027-01-10
 """
 
@@ -22,8 +21,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -113,13 +112,6 @@ ON CONFLICT (arxiv_id) DO NOTHING;
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_papers_hidden",
-        "papers",
-        ["arxiv_id"],
-        sqlite_where=sa.text("hidden_at IS NOT NULL"),
-        postgresql_where=sa.text("hidden_at IS NOT NULL"),
-    )
     op.create_table(
         "retired_usernames",
         sa.Column("username", sa.String(64), nullable=False),
@@ -163,4 +155,3 @@ def downgrade() -> None:
         batch.drop_constraint("fk_audit_log_subject_user_id_users", type_="foreignkey")
         batch.drop_column("subject_user_id")
     op.drop_table("retired_usernames")
-    op.drop_index("ix_papers_hidden", table_name="papers")

@@ -8,7 +8,7 @@ PORT ?= 8000
 
 MODELS := data/models
 
-.PHONY: serve test lint typecheck pytest bench bench-search models install clean
+.PHONY: serve test lint typecheck pytest fuzz bench bench-search models install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ pytest: install models
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# The route fuzz at length (tests/fuzz): random examples, many per route, both backends. `make test` runs it small.
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(BIN)/pytest -q tests/fuzz
 
 bench: install
 	$(BIN)/python bench/import_speed.py

@@ -11,7 +11,7 @@ from itertools import islice
 import orjson
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
-from dailypapers.domain.errors import BadResumptionToken, InvalidInput, PaperNotFound
+from dailypapers.domain.errors import BadResumptionToken, InvalidInput, NotFound, PaperNotFound
 from dailypapers.domain.merging import merge_paper
 from dailypapers.domain.models import (
     FeedEntry,
@@ -133,21 +133,20 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
     # -- papers ------------------------------------------------------------------------------------------
 
     def paper(self, arxiv_id: str) -> Paper:
-        """The stored paper for any id form; raises InvalidArxivId or PaperNotFound."""
-        ref = parse_arxiv_ref(arxiv_id)
-        paper = self.store.get_paper(ref.arxiv_id)
-        if paper is None:
-            raise PaperNotFound(ref.arxiv_id)
-        return paper
+        """The paper for any id form, as visitors may see it; raises InvalidArxivId, PaperNotFound or NotFound
+        (hidden by a moderator)."""
+        return self.paper_view(arxiv_id).paper
 
     def feed_entry(self, arxiv_id: str) -> FeedEntry | None:
         return self.store.get_feed_entry(arxiv_id)
 
     def paper_view(self, arxiv_id: str) -> PaperView:
-        """The paper with its feed entry and upvotes; raises InvalidArxivId or PaperNotFound."""
+        """The paper with its feed entry and upvotes; raises InvalidArxivId, PaperNotFound or NotFound (hidden)."""
         ref = parse_arxiv_ref(arxiv_id)
-        view = self.store.paper_views([ref.arxiv_id]).get(ref.arxiv_id)
+        view = self.store.paper_views([ref.arxiv_id]).get(ref.arxiv_id)  # hidden papers are absent from views
         if view is None:
+            if self.store.get_paper(ref.arxiv_id) is not None:
+                raise NotFound(f"arXiv {ref.arxiv_id} was removed from this hub by its moderators")
             raise PaperNotFound(ref.arxiv_id)
         return view
 
@@ -162,7 +161,7 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         return {arxiv_id: stars[repo] for arxiv_id, repo in repos.items() if repo in stars}
 
     def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
-        """Every paper, newest first, for cursor-paged listings."""
+        """Every visible paper, newest first, for cursor-paged listings."""
         return self.store.list_papers(limit=limit, after=after)
 
     def search(

@@ -142,3 +142,22 @@ def test_profile_lists_submissions_and_upvotes(store: SqlStore) -> None:
     assert list(store.user_submissions(ada.id, 10)) == ["2608.00002", "2608.00001"]
     assert list(store.user_upvotes(ada.id, 10)) == ["2608.00001", "2608.00003"]
     assert list(store.user_submissions(ada.id, 1)) == ["2608.00002"]
+
+
+def test_deleted_usernames_are_retired_and_audit_entries_keep_the_account(store: SqlStore) -> None:
+    root = store.set_admin(store.get_or_create_user("root@x.org", "root", NOW).id, True)
+    alice = store.get_or_create_user("alice@x.org", "alice", NOW)
+    assert store.set_user_banned("alice", True, actor_id=root.id, reason="spam", now=NOW)
+    assert store.set_user_banned("alice", False, actor_id=root.id, reason="appeal", now=LATER)
+    [_unban, ban] = store.audit_entries(limit=10)
+    assert (ban.target, ban.subject_id, ban.subject, ban.subject_deleted) == ("user:alice", alice.id, "alice", False)
+
+    store.delete_account(alice.id, remove_comments=False, now=LATER)
+    again = store.get_or_create_user("alice@x.org", "alice", LATER)  # the same address signs up again
+    assert (again.id != alice.id, again.username) == (True, "alice-2")
+    assert store.get_or_create_user("alice@y.org", "alice", LATER).username == "alice-3"  # nor to anyone else
+    assert store.get_user_by_username("alice") is None
+    for entry in store.audit_entries(limit=10):  # still about the deleted account, and naming no one
+        assert (entry.subject_id, entry.subject_deleted) == (alice.id, True)
+        assert entry.target == f"user:deleted_{alice.id}"
+        assert "alice" not in f"{entry.target} {entry.subject}"

@@ -126,5 +126,6 @@ def test_deleting_the_account(web: TestClient, lib_hub: Hub, comments: str) -> N
     lib_hub.store.add_login_token("ada@example.org", hash_secret("fresh-link"), now, now + timedelta(minutes=15))
     user, _session = lib_hub.complete_sign_in("fresh-link")
     assert user.id != ada_id
-    assert user.username == "ada"
+    assert user.username == "ada-2"  # "ada" is retired with the deleted account: never handed out again
+    assert web.get("/u/ada").status_code == 404
     assert lib_hub.collections(user) == []

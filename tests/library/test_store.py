@@ -203,9 +203,11 @@ def test_delete_account_scrubs_the_person_and_keeps_the_votes(seeded: SqlStore, 
         assert _count(seeded, table, ada.id) == 0, table.name
     assert seeded.get_subscriber_by_email("ada@example.org") is None
     assert seeded.saved_paper_ids(ada.id, 10) == []
-    # The address is free again: signing up with it makes a new, empty account.
+    # The address is free again: signing up with it makes a new, empty account, under another name: "ada" stays
+    # retired, so old links to /u/ada and old mentions never come to mean the new account.
     again = seeded.get_or_create_user("ada@example.org", "ada", NOW)
     assert again.id != ada.id
-    assert again.username == "ada"
+    assert again.username == "ada-2"
+    assert seeded.get_user_by_username("ada") is None
     with pytest.raises(NotFound):
         seeded.delete_account(ada.id, remove_comments=False, now=NOW)

@@ -6,6 +6,7 @@ import dataclasses
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from dailypapers.domain.errors import InvalidInput, PaperNotFound
 from dailypapers.domain.query import parse_query
@@ -23,6 +24,7 @@ from dailypapers.pgsearch.keyword import (
 from dailypapers.search import SearchFilters
 from dailypapers.settings import Settings
 from dailypapers.wiring import make_hub
+from tests.conftest import NOW
 from tests.search.conftest import PAPERS, WordsEmbedder, paper
 
 ALL = {p.arxiv_id for p in PAPERS}
@@ -170,6 +172,49 @@ def test_similar_without_vectors_uses_title_words(pg_hub: Hub) -> None:
     assert [doc for doc, _ in search.similar("2401.00005")] == ["2401.00002"]
     with pytest.raises(PaperNotFound):
         search.similar("2401.99999")
+
+
+def _index_rows(pg_search: PgSearch, table: str, arxiv_id: str) -> int:
+    query = {
+        "documents": "SELECT count(*) FROM search.documents WHERE arxiv_id = :id",
+        "vectors": "SELECT count(*) FROM search.vectors WHERE arxiv_id = :id",
+        "queue": "SELECT count(*) FROM search.queue WHERE arxiv_id = :id",
+    }[table]
+    with pg_search.engine.connect() as conn:
+        return int(conn.scalar(sa.text(query), {"id": arxiv_id}) or 0)
+
+
+def test_hiding_takes_a_paper_out_of_the_index_and_unhiding_brings_it_back(pg_hub: Hub, pg_search: PgSearch) -> None:
+    admin = pg_hub.store.set_admin(pg_hub.store.get_or_create_user("root@example.org", "root", NOW).id, True)
+    grasping = "2401.00003"  # first for "robot grasping policies" in every mode
+    assert pg_hub.hide_paper(admin, grasping, "spam")
+    # In the hiding transaction (migration 0009's trigger): no document, no vector, nothing queued.
+    assert [_index_rows(pg_search, t, grasping) for t in ("documents", "vectors", "queue")] == [0, 0, 0]
+    for mode in ("keyword", "semantic", "hybrid"):
+        assert grasping not in ids(pg_search.search("robot grasping policies", mode=mode)), mode
+    assert grasping not in [doc for doc, _ in pg_search.similar("2401.00002", k=10)]
+    pg_hub.store.upsert_papers([paper(grasping, "Robot grasping, revised", "Grasps again.", version=9)])
+    pg_search.index_ids([grasping])  # a re-harvested hidden paper stays out of the index
+    assert _index_rows(pg_search, "documents", grasping) == 0
+    assert pg_search.reindex() == len(PAPERS) - 1
+    assert pg_search.embed_pending().embedded == 0
+
+    assert pg_hub.unhide_paper(admin, grasping)
+    assert ids(pg_search.search("robot grasping", mode="keyword")) == [grasping]
+    assert _index_rows(pg_search, "queue", grasping) == 1  # its vector went with the hide: embedded again
+    assert pg_search.embed_pending().embedded == 1
+    assert ids(pg_search.search("robot grasping revised", mode="semantic"))[0] == grasping
+
+
+def test_a_vector_written_for_a_hidden_paper_is_never_a_result(pg_hub: Hub, pg_search: PgSearch) -> None:
+    """An embedding transaction that committed while the hide did (its vector survives the trigger)."""
+    admin = pg_hub.store.set_admin(pg_hub.store.get_or_create_user("root@example.org", "root", NOW).id, True)
+    assert pg_hub.hide_paper(admin, "2401.00003")
+    assert pg_search.vectors is not None
+    with pg_search.engine.begin() as conn:
+        vector = WordsEmbedder().embed(["robot grasping policies"])[0]
+        pg_search.vectors.upsert(conn, ["2401.00003"], vector.reshape(1, -1), [1])
+    assert "2401.00003" not in ids(pg_search.search("robot grasping policies", mode="semantic"))
 
 
 def test_reindex_rebuilds_documents(pg_search: PgSearch) -> None:

@@ -91,4 +91,5 @@ def test_bad_trending_ends_are_400(client: TestClient, hub: Hub) -> None:
     assert "cannot end in the future" in future.text
     malformed = client.get("/trending?end=yesterday")
     assert malformed.status_code == 400
-    assert "end must be a day written YYYY-MM-DD" in malformed.text
+    assert "end: &#39;yesterday&#39; is not a date; use YYYY-MM-DD" in malformed.text
+    assert "outside this hub&#39;s calendar" in client.get("/trending?end=0001-01-01").text  # the one day parser

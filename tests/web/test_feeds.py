@@ -194,12 +194,22 @@ def alternates(html: str) -> list[dict[str, str | None]]:
     return collector.alternates
 
 
-@pytest.mark.parametrize("url", ["/", "/date/2026-08-20", "/week/2026-W34", "/month/2026-08"])
-def test_feed_pages_advertise_the_daily_feed(client: TestClient, seeded: Hub, url: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "own"),
+    [
+        ("/", "/date/2026-08-21"),  # the latest day
+        ("/date/2026-08-20", "/date/2026-08-20"),
+        ("/week/2026-W34", "/week/2026-W34"),
+        ("/month/2026-08", "/month/2026-08"),
+    ],
+)
+def test_feed_pages_advertise_the_daily_feed_and_their_own(client: TestClient, seeded: Hub, url: str, own: str) -> None:
     links = alternates(client.get(url).text)
     assert {(link["type"], link["href"]) for link in links} == {
         ("application/atom+xml", "/feeds/daily.atom"),
         ("application/rss+xml", "/feeds/daily.rss"),
+        ("application/atom+xml", f"{own}.atom"),
+        ("application/rss+xml", f"{own}.rss"),
     }
     assert all(link["title"] for link in links)
 

@@ -55,6 +55,21 @@ def test_formulas_followed_by_digits_are_still_math(text: str, formulas: int) ->
     assert render_math_text(text).count("<math") == formulas
 
 
+@pytest.mark.parametrize(
+    ("text", "formulas"),
+    [
+        # arXiv 2504.05598's abstract: three formulas written back to back
+        ("speedups of $2.16\\times$$\\sim$$2.50\\times$ over vanilla decoding", 3),
+        ("a $\\sim$$2.50\\times$ gain", 2),
+        ("$a$$b$ and $$c$$", 3),  # adjacent inline pair, then real display math
+    ],
+)
+def test_adjacent_inline_formulas_are_each_rendered(text: str, formulas: int) -> None:
+    html = render_math_text(text)
+    assert html.count("<math") == formulas
+    assert "$" not in html  # no formula left as raw TeX
+
+
 def test_escaped_dollar_is_a_literal_dollar() -> None:
     assert render_math_text("pay \\$5 for $x$").startswith("pay $5 for <math")
 

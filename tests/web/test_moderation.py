@@ -84,12 +84,15 @@ def test_hiding_a_paper_removes_it_from_feeds_and_apis(as_admin: TestClient, cli
     v1 = client.get(f"/api/v1/feed?date={DAY}").json()
     assert [p["id"] for p in v1["items"]] == [OTHER_ID] or PAPER_ID not in str(v1["items"])
     assert PAPER_ID not in client.get("/feeds/daily.rss").text
-    assert client.get(f"/papers/{PAPER_ID}").status_code == 200  # the page itself stays reachable
+    gone = client.get(f"/papers/{PAPER_ID}")  # hidden means hidden everywhere, its own page included
+    assert gone.status_code == 404
+    assert "removed from this hub by its moderators" in gone.text
 
     admin_page = as_admin.get("/admin").text
     assert f'<input type="hidden" name="arxiv_id" value="{PAPER_ID}">' in admin_page  # listed with Unhide
     admin_post(as_admin, "/admin/papers/unhide", arxiv_id=PAPER_ID)
     assert day_ids(client) == {PAPER_ID, OTHER_ID}
+    assert client.get(f"/papers/{PAPER_ID}").status_code == 200
 
     audit = as_admin.get("/admin/audit").text
     assert "unhide paper" in audit
@@ -170,3 +173,20 @@ def test_audit_log_pages(as_admin: TestClient, hub: Hub, admin: User) -> None:
     assert "step 0" in second
     assert "step 0<" not in first
     assert as_admin.get("/admin/audit?p=0").status_code == 400
+
+
+def test_the_audit_log_follows_the_account_not_the_name(
+    as_admin: TestClient, hub: Hub, admin: User, mallory: User
+) -> None:
+    assert admin_post(as_admin, "/admin/users/ban", username="mallory", reason="spam ring").status_code == 303
+    assert '<a href="/u/mallory">user:mallory</a>' in as_admin.get("/admin/audit").text
+    admin_post(as_admin, "/admin/users/unban", username="mallory", reason="appeal")
+    hub.delete_account(reload(hub, mallory), confirm_username="mallory", remove_comments=False)
+    newcomer = hub.store.get_or_create_user("mallory@example.org", "mallory", hub.clock.now())  # signs up again
+    assert newcomer.username == "mallory-2"
+
+    audit = as_admin.get("/admin/audit").text
+    assert audit.count(f"deleted account #{mallory.id}") == 2  # the ban and the unban, still about that account
+    assert "/u/mallory" not in audit  # no link that could lead to someone else
+    assert "mallory" not in audit.replace("spam ring", "")  # and the log names no one
+    assert as_admin.get("/u/mallory").status_code == 404

@@ -47,9 +47,11 @@ def test_hidden_paper_leaves_the_feed_and_comes_back(hub: Hub, clock: FixedClock
     assert hub.hide_paper(admin, PAPER_ID, "spam") is True
     assert hub.hide_paper(admin, PAPER_ID) is False  # already hidden: no change, no audit entry
     assert hub.store.feed_items(FeedQuery(), limit=10) == []
-    assert hub.paper(PAPER_ID).arxiv_id == PAPER_ID  # its page stays reachable
+    with pytest.raises(NotFound, match="removed from this hub by its moderators"):
+        hub.paper(PAPER_ID)  # its page too: hidden means hidden everywhere
     clock.at = NOW + timedelta(hours=1)
     assert hub.unhide_paper(admin, PAPER_ID, "false alarm") is True
+    assert hub.paper(PAPER_ID).arxiv_id == PAPER_ID
     assert [i.paper.arxiv_id for i in hub.store.feed_items(FeedQuery(), limit=10)] == [PAPER_ID]
 
     log = hub.audit_log(admin)

@@ -73,7 +73,7 @@ def _resumption(element: Element | None) -> tuple[str | None, int | None]:
     if element is None:
         return None, None
     size_text = element.get("completeListSize")
-    size = int(size_text) if size_text and size_text.isdigit() else None
+    size = int(size_text) if size_text and size_text.isascii() and size_text.isdigit() else None
     # An empty resumptionToken element is how OAI-PMH marks the last page of a list.
     return clean_text(element.text) or None, size
 

@@ -27,6 +27,10 @@ class NotFound(DailyPapersError):
     """The thing asked for does not exist here."""
 
 
+class Gone(NotFound):
+    """It existed and was removed for good (e.g. the private feed of a deleted account): HTTP 410."""
+
+
 class PaperNotFound(NotFound):
     def __init__(self, arxiv_id: str) -> None:
         super().__init__(f"paper {arxiv_id} is not in this hub")

@@ -261,6 +261,9 @@ class AuditEntry:
     id: int
     actor: str | None  # username of the admin, None for the system
     action: str
-    target: str
+    target: str  # "paper:ID", "comment:ID" or "user:NAME" (the name at the time; scrubbed when the account goes)
     detail: str
     created_at: datetime
+    subject_id: int | None = None  # the account an entry concerns (bans): stable, whatever becomes of its name
+    subject: str | None = None  # that account's username now
+    subject_deleted: bool = False

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from dailypapers.domain.errors import InvalidInput
+from dailypapers.domain.errors import InvalidInput, InvalidPeriod
+from dailypapers.domain.periods import parse_day_or_year, parse_year
 
 MAX_QUERY_LENGTH = 250
 
@@ -64,6 +65,8 @@ class ParsedQuery:
     phrases: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()  # words or phrases that must not appear
     filters: SearchFilters = field(default_factory=SearchFilters)
+    # Papers that must not be results whatever they match: the engine fills it from moderation, never the user.
+    excluded_ids: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -111,9 +114,9 @@ def parse_query(text: str) -> ParsedQuery:
             first, last = _parse_years(value)
             start, end = _narrow(start, first, max), _narrow(end, last, min)
         elif key in ("after", "since", "from"):
-            start = _narrow(start, _parse_date(prefix or key, value), max)
+            start = _narrow(start, _parse_date(prefix or key, value, end=False), max)
         elif key in ("before", "until", "to"):
-            end = _narrow(end, _parse_date(prefix or key, value), min)
+            end = _narrow(end, _parse_date(prefix or key, value, end=True), min)
         elif key == "has":
             if value.lower() not in ("code", "github"):
                 raise InvalidInput(f"`has:{value}` is not a filter; the only one is has:code")
@@ -164,17 +167,18 @@ def _parse_years(value: str) -> tuple[date | None, date | None]:
         raise InvalidInput(f"`year:{value}` is not a year; write year:2024, year:2020-2024 or year:2020-")
     first, last = match.group(1), match.group(2)
     ranged = "-" in value or ".." in value
-    start = date(int(first), 1, 1) if first else None
     end_year = last if ranged else first
-    end = date(int(end_year), 12, 31) if end_year else None
+    try:
+        start = date(parse_year(first), 1, 1) if first else None
+        end = date(parse_year(end_year), 12, 31) if end_year else None
+    except InvalidPeriod as exc:
+        raise InvalidInput(f"`year:{value}`: {exc}") from None
     return start, end
 
 
-def _parse_date(name: str, value: str) -> date:
+def _parse_date(name: str, value: str, *, end: bool) -> date:
+    """`after:` / `before:` values, read by the hub's one date-filter parser (a bare year is its first / last day)."""
     try:
-        if re.fullmatch(r"\d{4}", value):
-            year = int(value)
-            return date(year, 1, 1) if name in ("after", "since", "from") else date(year, 12, 31)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"`{name}:{value}` is not a date; write {name}:2024-01-31") from None
+        return parse_day_or_year(value, end=end)
+    except InvalidPeriod as exc:
+        raise InvalidInput(f"`{name}:{value[:40]}`: {exc}") from None

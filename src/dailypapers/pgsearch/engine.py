@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from dailypapers.adapters.sql.base import database_error
 from dailypapers.domain.errors import PaperNotFound, StorageError
 from dailypapers.domain.models import Paper
 from dailypapers.pgsearch.keyword import (
@@ -108,7 +109,7 @@ class PgSearch:
                         {"ids": list(dict.fromkeys(arxiv_ids))},
                     )
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"database error: {exc}") from exc
+            raise database_error(exc) from exc
         self.refresh_statistics(max_documents=INLINE_STATS_LIMIT)
         if self.embed_on_index:
             self.embed_pending()
@@ -122,6 +123,16 @@ class PgSearch:
         report = EmbedReport()
         if self.vectors is None or self.embedder is None or not papers:
             return report
+        hidden = set(
+            conn.scalars(
+                sa.text(
+                    "SELECT arxiv_id FROM papers WHERE arxiv_id = ANY(CAST(:ids AS varchar[])) "
+                    "AND hidden_at IS NOT NULL"
+                ),
+                {"ids": [p.arxiv_id for p in papers]},
+            )
+        )
+        papers = [p for p in papers if p.arxiv_id not in hidden]  # hidden papers have no vector until unhidden
         stored = self.vectors.hashes(conn, [p.arxiv_id for p in papers])
         todo = [(p, h) for p in papers if stored.get(p.arxiv_id) != signed(h := text_hash(p))]
         report.unchanged = len(papers) - len(todo)
@@ -158,7 +169,7 @@ class PgSearch:
                     _add(total, self._embed(conn, papers))  # a crash rolls the claim back with the vectors
             self.refresh_statistics(max_age_growth=0.1)
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"database error: {exc}") from exc
+            raise database_error(exc) from exc
         return total
 
     def backfill(self, *, batch: int = 256, progress: ProgressSink | None = None) -> EmbedReport:
@@ -222,7 +233,7 @@ class PgSearch:
                 conn.execute(sa.text("INSERT INTO search.terms (lexeme, ndoc) VALUES ('', :n)"), {"n": count})
             return True
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"database error: {exc}") from exc
+            raise database_error(exc) from exc
 
     # -- querying ----------------------------------------------------------------------------------------
 
@@ -258,7 +269,7 @@ class PgSearch:
                     total, ranked = len(everything), everything[offset : offset + page_size]
                 hits = self._hits(conn, parsed, ranked, snippets)
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"database error: {exc}") from exc
+            raise database_error(exc) from exc
         return SearchResults(parsed, used, hits, total, page, page_size, notice)
 
     def rank(self, parsed: ParsedQuery, mode: SearchMode, *, depth: int) -> list[tuple[str, float]]:
@@ -417,7 +428,7 @@ class PgSearch:
                     return []
                 hits, _ = self._keyword(conn, ParsedQuery(words=words), limit=k + 1)
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"database error: {exc}") from exc
+            raise database_error(exc) from exc
         return [hit for hit in hits if hit[0] != arxiv_id][:k]
 
 

@@ -87,10 +87,13 @@ class PgVectors:
         k = min(k, MAX_EF_SEARCH)
         conn.execute(sa.text("SELECT set_config('hnsw.ef_search', :ef, true)"), {"ef": str(max(EF_SEARCH, k))})
         distance = f"{self.column} <=> CAST(:q AS vector({self.dim}))"
+        # Hiding a paper deletes its vector (migration 0009's trigger); the check here covers a vector an embedding
+        # transaction wrote while the hide committed, so it can only shorten a list, never show a hidden paper.
         rows = conn.execute(
             sa.text(
                 f"SELECT v.arxiv_id, {distance} AS distance FROM search.vectors AS v "
-                f"WHERE v.model = {self.model_sql} ORDER BY {distance} LIMIT {int(k)}"
+                f"WHERE v.model = {self.model_sql} AND NOT EXISTS (SELECT 1 FROM public.papers AS p "
+                f"WHERE p.arxiv_id = v.arxiv_id AND p.hidden_at IS NOT NULL) ORDER BY {distance} LIMIT {int(k)}"
             ),
             {"q": literal(vector)},
         )

@@ -10,15 +10,27 @@ from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, HarvestPag
 
 
 class PaperStore(Protocol):
-    """Papers, the feed and job state. Any method can raise StorageError."""
+    """Papers, the feed and job state. Any method can raise StorageError.
+
+    Visibility: a paper a moderator hid is absent from every read that shows papers to people — feed_items,
+    count_feed_items, paper_views, match_papers and list_papers (unless `include_hidden`). get_paper / get_papers
+    see every stored paper: they serve writers, indexers and moderation, never a page on their own.
+    """
 
     def upsert_papers(self, papers: Sequence[Paper]) -> UpsertResult:
         """Insert new papers, merge known ones (see merging.merge_paper); never deletes."""
         ...
 
-    def get_paper(self, arxiv_id: str) -> Paper | None: ...
+    def get_paper(self, arxiv_id: str) -> Paper | None:
+        """Any stored paper, hidden ones included (see the class docstring)."""
+        ...
 
     def get_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]: ...
+
+    def hidden_ids(self) -> frozenset[str]:
+        """Ids of the papers moderators hid (few, and an indexed lookup): search indexes that cannot consult the
+        papers table leave these out of every result."""
+        ...
 
     def count_papers(self) -> int: ...
 
@@ -43,8 +55,11 @@ class PaperStore(Protocol):
         first. Plain substring matching: the hybrid search issue replaces it with a ranked index."""
         ...
 
-    def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
-        """All papers, newest published first (ties by id, descending); `after` is the last (published, id) seen."""
+    def list_papers(
+        self, *, limit: int, after: tuple[datetime, str] | None = None, include_hidden: bool = False
+    ) -> list[Paper]:
+        """Visible papers, newest published first (ties by id, descending); `after` is the last (published, id)
+        seen. Indexers pass `include_hidden`, so unhiding a paper needs no rebuild."""
         ...
 
     def latest_feed_date(self, on_or_before: date | None = None) -> date | None: ...

@@ -171,7 +171,7 @@ class KeywordIndex:
         """
         searcher = self._searcher()
         text = self.text_query(query)
-        filters = self.filter_query(query.filters, query.excluded)
+        filters = self.filter_query(query.filters, query.excluded, excluded_ids=query.excluded_ids)
         if text is None:
             full = self._and(tantivy.Query.all_query(), filters)
             result = searcher.search(full, limit=limit, offset=offset, order_by_field="day")
@@ -187,7 +187,7 @@ class KeywordIndex:
         Read from the `key` fast field: no stored document is opened, so 20,000 keys take milliseconds.
         """
         searcher = self._searcher()
-        clauses = self.filter_query(query.filters, query.excluded, query.phrases)
+        clauses = self.filter_query(query.filters, query.excluded, query.phrases, query.excluded_ids)
         passing = self._and(tantivy.Query.all_query(), clauses)
         count = int(getattr(searcher.search(passing, limit=1), "count", 0) or 0)  # cheap; collecting 20,000 is not
         if count > limit or count == 0:
@@ -202,7 +202,7 @@ class KeywordIndex:
             return set()
         searcher = self._searcher()
         within = tantivy.Query.term_set_query(self.schema, "key", list(keys))
-        clauses = self.filter_query(query.filters, query.excluded, query.phrases)
+        clauses = self.filter_query(query.filters, query.excluded, query.phrases, query.excluded_ids)
         result = searcher.search(self._and(within, clauses), limit=len(keys))
         found = searcher.fast_field_values("key", [address for _, address in result.hits])
         return {int(k) for k in found if k is not None}
@@ -266,11 +266,18 @@ class KeywordIndex:
         return tantivy.Query.boolean_query(clauses)
 
     def filter_query(
-        self, filters: SearchFilters, excluded: Sequence[str] = (), phrases: Sequence[str] = ()
+        self,
+        filters: SearchFilters,
+        excluded: Sequence[str] = (),
+        phrases: Sequence[str] = (),
+        excluded_ids: Iterable[str] = (),
     ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
-        """Unscored restrictions: filters, exclusions and (for vector candidates) required phrases."""
+        """Unscored restrictions: filters, exclusions, papers left out by id, and (for vector candidates) required
+        phrases."""
         schema: tantivy.Schema = self.schema
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if ids := sorted(excluded_ids):
+            clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_set_query(schema, "arxiv_id", ids)))
         for phrase in phrases:
             required = self._phrase(phrase)
             if required is not None:

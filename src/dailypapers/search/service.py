@@ -12,7 +12,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -207,7 +207,8 @@ class SearchService:
             return total
         after = None
         last_save = time.monotonic()
-        while papers := self.store.list_papers(limit=batch, after=after):
+        # Hidden papers keep their vectors: results leave them out at query time, so unhiding needs no re-embedding.
+        while papers := self.store.list_papers(limit=batch, after=after, include_hidden=True):
             report = self.embed_papers(papers)
             total.embedded += report.embedded
             total.unchanged += report.unchanged
@@ -227,7 +228,7 @@ class SearchService:
         if vectors and self.embedder is not None and self.vectors is not None:
             self.vectors = VectorIndex(self.vectors.path, self.embedder.name, self.embedder.dim)
         count, after = 0, None
-        while papers := self.store.list_papers(limit=batch, after=after):
+        while papers := self.store.list_papers(limit=batch, after=after, include_hidden=True):
             self.keyword.upsert(papers, heap=256_000_000)
             if vectors:
                 self.embed_papers(papers)
@@ -263,7 +264,10 @@ class SearchService:
     ) -> SearchResults:
         """One page of results; raises InvalidInput for bad queries, modes or pages (the web maps it to 400)."""
         plan = plan_search(text, mode, page, page_size, filters, lambda: self.semantic_ready)
-        parsed, used, notice, offset = plan.parsed, plan.mode, plan.notice, plan.offset
+        used, notice, offset = plan.mode, plan.notice, plan.offset
+        # Moderation, decided by the database on every query: the index files are shared by processes that each
+        # hold their own copy in memory, so hidden papers stay indexed and are left out of every list instead.
+        parsed = replace(plan.parsed, excluded_ids=self.store.hidden_ids())
         if used == "keyword":
             ranked, total = self.keyword.search(parsed, limit=page_size, offset=offset)
         else:
@@ -340,11 +344,12 @@ class SearchService:
     ) -> list[tuple[str, float]]:
         assert self.vectors is not None
         if not (parsed.filters.active or parsed.excluded or parsed.phrases):
-            return self.vectors.search(query_vector, depth)
+            return self.vectors.search(query_vector, depth, exclude=parsed.excluded_ids)
         checked = checked or _FilterChecks()
         if not (parsed.filters.authors or parsed.filters.keywords or parsed.excluded or parsed.phrases):
             if not checked.mask_tried:
-                checked.mask, checked.mask_tried = self.vectors.filter_mask(parsed.filters), True
+                checked.mask = self.vectors.filter_mask(parsed.filters, exclude=parsed.excluded_ids)
+                checked.mask_tried = True
             if checked.mask is not None:
                 return self.vectors.search_mask(query_vector, depth, checked.mask, exact_limit=EXACT_LIMIT)
         if checked.count is None:
@@ -385,16 +390,17 @@ class SearchService:
 
     def similar(self, arxiv_id: str, k: int = 5) -> list[tuple[str, float]]:
         """The k papers nearest to this one by vector (itself excluded); by its title's words without vectors."""
+        hidden = self.store.hidden_ids()
         if self.semantic_ready:
             assert self.vectors is not None
             _, own = self.vectors.vectors([arxiv_id])
             if len(own):
-                return [hit for hit in self.vectors.search(own[0], k + 1) if hit[0] != arxiv_id][:k]
+                return [hit for hit in self.vectors.search(own[0], k + 1, exclude=hidden) if hit[0] != arxiv_id][:k]
         paper = self.store.get_paper(arxiv_id)
         if paper is None:
             raise PaperNotFound(arxiv_id)
         words = tuple(w for w in re.findall(r"\w+", paper.title) if len(w) > 2)[:20]
         if not words:
             return []
-        hits, _ = self.keyword.search(ParsedQuery(words=words), limit=k + 1)
+        hits, _ = self.keyword.search(ParsedQuery(words=words, excluded_ids=hidden), limit=k + 1)
         return [hit for hit in hits if hit[0] != arxiv_id][:k]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -310,13 +310,15 @@ class VectorIndex:
             for bit in (bit_of[name] for name in names if name in bit_of):
                 self.category_bits[row, bit // 64] |= np.uint64(1 << (bit % 64))
 
-    def filter_mask(self, filters: SearchFilters) -> npt.NDArray[np.bool_] | None:
-        """Live rows passing day, code and category filters, or None when some live row's facts are unknown
-        (the caller then asks the keyword index). Author filters are not facts here: the caller handles them."""
+    def filter_mask(self, filters: SearchFilters, *, exclude: Collection[str] = ()) -> npt.NDArray[np.bool_] | None:
+        """Live rows passing day, code and category filters, less the papers in `exclude`; None when some live
+        row's facts are unknown (the caller then asks the keyword index). Author filters are not facts here: the
+        caller handles them."""
         live = self.keys >= 0
         if not len(self) or np.count_nonzero(live & (self.days == 0)):
             return None
         mask = live.copy()
+        mask[self._live_rows(exclude)] = False
         if filters.start:
             mask &= self.days >= filters.start.toordinal()
         if filters.end:
@@ -363,16 +365,36 @@ class VectorIndex:
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    def search(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
-        """The k nearest papers by cosine similarity, best first."""
+    def search(self, vector: Vectors, k: int, *, exclude: Collection[str] = ()) -> list[tuple[str, float]]:
+        """The k nearest papers by cosine similarity, best first; papers in `exclude` are skipped while the graph
+        is walked (a faiss ID selector), so they cost no result slots."""
         if not len(self) or k <= 0:
             return []
         want = min(k + (k if self.dead else 0), len(self.ids))
-        if isinstance(self.graph, faiss.IndexHNSW):
-            self.graph.hnsw.efSearch = max(EF_SEARCH, want)
-        scores, rows = self.graph.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), want)
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        skipped = self._live_rows(exclude)
+        if len(skipped):
+            if isinstance(self.graph, faiss.IndexHNSW):
+                params: Any = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # missing from faiss's stubs
+                params.efSearch = max(EF_SEARCH, want)
+            else:
+                params = faiss.SearchParameters()
+            batch = faiss.IDSelectorBatch(skipped)  # kept referenced: the selector below points into it
+            params.sel = faiss.IDSelectorNot(batch)
+            scores, rows = self.graph.search(query, want, params=params)
+        else:
+            if isinstance(self.graph, faiss.IndexHNSW):
+                self.graph.hnsw.efSearch = max(EF_SEARCH, want)
+            scores, rows = self.graph.search(query, want)
         hits = [(self.id_at(int(r)), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
         return [hit for hit in hits if hit[0]][:k]
+
+    def _live_rows(self, ids: Collection[str]) -> npt.NDArray[np.int64]:
+        """The live rows of these papers (unknown ones are skipped)."""
+        if not ids:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.rows_of_ids(list(ids))
+        return rows[rows >= 0]
 
     def _matrix(self, rows: Sequence[int]) -> Vectors:
         if not len(rows):

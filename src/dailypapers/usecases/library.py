@@ -22,7 +22,7 @@ from dailypapers.domain.errors import (
     SourceError,
     SourceUnavailable,
 )
-from dailypapers.domain.models import PaperView, User
+from dailypapers.domain.models import Paper, PaperView, User
 from dailypapers.ports import ArxivSource, Clock, RateLimiter, SearchEngine, Store
 from dailypapers.ports.library import Collection, CollectionItem
 from dailypapers.references import ReferenceFormat, export_references, parse_references
@@ -270,7 +270,7 @@ class LibraryMixin:
         """A collection as a BibTeX, RIS or CSL-JSON file, most recently added first, notes included."""
         _owner, collection = self.visible_collection(viewer, username, slug)
         items = self.store.collection_items(collection.id, limit=MAX_ITEMS)
-        papers = self.store.get_papers([i.arxiv_id for i in items])
+        papers = self._visible_papers([i.arxiv_id for i in items])
         return export_references(
             [papers[i.arxiv_id] for i in items if i.arxiv_id in papers],
             fmt,
@@ -280,8 +280,12 @@ class LibraryMixin:
     def export_library(self, user: User, fmt: ReferenceFormat) -> str:
         """Every paper of every collection of the member, each once, most recently added first."""
         ids = self.store.saved_paper_ids(user.id, LIBRARY_EXPORT_LIMIT)
-        papers = self.store.get_papers(ids)
+        papers = self._visible_papers(ids)
         return export_references([papers[i] for i in ids if i in papers], fmt)
+
+    def _visible_papers(self, ids: list[str]) -> dict[str, Paper]:
+        """The papers among `ids` that people may see (papers a moderator hid are left out of every export)."""
+        return {arxiv_id: view.paper for arxiv_id, view in self.store.paper_views(ids).items()}
 
     # -- import ------------------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
 from dailypapers.domain.digest import unit_vectors
-from dailypapers.domain.errors import InvalidInput, NotFound, PaperNotFound, PermissionDenied
+from dailypapers.domain.errors import Gone, InvalidInput, NotFound, PaperNotFound, PermissionDenied
 from dailypapers.domain.models import FeedQuery, Paper, PaperView, User
 from dailypapers.domain.personalize import (
     DEFAULT_MODEL,
@@ -435,13 +435,15 @@ class PersonalMixin(VotingMixin):
 
     def _user_for_key(self, key: str, purpose: bytes) -> User:
         user_part, _, mac = key.partition("-")
-        if not user_part.isdigit() or len(user_part) > 12:
+        if not (user_part.isascii() and user_part.isdigit()) or len(user_part) > 12:  # "²".isdigit() is True
             raise NotFound("no such feed")
         if not hmac.compare_digest(mac, _mac(self.settings.secret_key, purpose, int(user_part))):
             raise NotFound("no such feed")
         user = self.store.get_user(int(user_part))
         if user is None or user.is_banned:
             raise NotFound("no such feed")
+        if user.is_deleted:  # the key is genuine (its MAC checked out): say "gone" so feed readers unsubscribe
+            raise Gone("this feed's account was deleted; the feed is gone for good")
         return user
 
 

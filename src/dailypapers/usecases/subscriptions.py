@@ -48,7 +48,7 @@ def view_token(secret_key: str, digest_id: int, subscriber_id: int) -> str:
 
 def token_subscriber(token: str, expected: Callable[[int], str]) -> int | None:
     head, _, _tag = token.partition(".")
-    if not head.isdigit() or len(head) > 18:
+    if not (head.isascii() and head.isdigit()) or len(head) > 18:  # "²".isdigit() is True, int("²") fails
         return None
     subscriber_id = int(head)
     return subscriber_id if hmac.compare_digest(token.encode(), expected(subscriber_id).encode()) else None

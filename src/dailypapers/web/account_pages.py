@@ -19,6 +19,7 @@ from dailypapers.hub import Hub
 from dailypapers.usecases.accounts import SIGN_IN_LINK_PATH, safe_next_path
 from dailypapers.web.auth import (
     AUTH_RESPONSES,
+    ApiCredentials,
     CsrfProtected,
     CurrentUser,
     ReadUser,
@@ -28,10 +29,11 @@ from dailypapers.web.auth import (
     session_token,
     set_session_cookie,
 )
+from dailypapers.web.sanity import RowId
 from dailypapers.web.templating import render
 
 html = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)  # pages stay out of OpenAPI
-api = APIRouter(prefix="/api", tags=["accounts"])
+api = APIRouter(prefix="/api", tags=["accounts"], dependencies=[ApiCredentials])
 
 NO_STORE = {"Cache-Control": "no-store"}  # pages with secrets (a new token, a sign-in link) stay out of caches
 
@@ -177,7 +179,7 @@ def settings_create_token(
 
 
 @html.post("/settings/tokens/{token_id}/revoke", dependencies=[CsrfProtected])
-def settings_revoke_token(hub: HubDep, user: RequireUser, token_id: int) -> Response:
+def settings_revoke_token(hub: HubDep, user: RequireUser, token_id: RowId) -> Response:
     hub.revoke_api_token(user, token_id)
     return RedirectResponse("/settings", status_code=303)
 

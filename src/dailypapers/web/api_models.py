@@ -17,13 +17,14 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every 4xx answer of the API has this body."""
+    """Every error answer of the API (4xx, and the 500 of a bug) has this body."""
 
     error: ErrorDetail
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "A parameter is malformed; the message says which."},
+    401: {"model": ErrorBody, "description": "The `Authorization: Bearer` token is unknown or revoked."},
     404: {"model": ErrorBody, "description": "No such paper."},
 }
 

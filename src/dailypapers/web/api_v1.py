@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -13,14 +12,15 @@ from dailypapers.domain.models import FeedItem, FeedOrder, FeedQuery, PaperView
 from dailypapers.domain.query import MAX_QUERY_LENGTH
 from dailypapers.ports.search import SearchMode
 from dailypapers.web.api_models import ERROR_RESPONSES, PaperOut, PaperPage, SearchHitOut, SearchPage, SimilarPapers
+from dailypapers.web.auth import ApiCredentials
 from dailypapers.web.caching import cached_response
 from dailypapers.web.hf_api import API_MAX_AGE, feed_period
 from dailypapers.web.pages import HubDep
-from dailypapers.web.search_pages import MAX_RESULTS, check_depth, form_filters
+from dailypapers.web.search_pages import MAX_RESULTS, check_depth, form_date, form_filters
 
 _ORDERS: dict[str, FeedOrder] = {"upvotes": "upvotes", "recent": "recent"}
 
-router = APIRouter(prefix="/api/v1", tags=["dailypapers API v1"])
+router = APIRouter(prefix="/api/v1", tags=["dailypapers API v1"], dependencies=[ApiCredentials])
 
 
 def json_page(request: Request, model: BaseModel, next_url: str | None = None) -> Response:
@@ -97,15 +97,21 @@ def search(
     ],
     mode: Annotated[SearchMode, Query(description="keyword, semantic (by meaning) or hybrid (both)")] = "hybrid",
     cat: Annotated[str | None, Query(max_length=40, description="arXiv category or archive, e.g. cs.CL or cs")] = None,
-    start: Annotated[dt.date | None, Query(alias="from", description="Published on or after this day")] = None,
-    end: Annotated[dt.date | None, Query(alias="to", description="Published on or before this day")] = None,
+    start: Annotated[
+        str | None,
+        Query(alias="from", description="Published on or after this day (YYYY-MM-DD) or year (YYYY)"),
+    ] = None,
+    end: Annotated[
+        str | None,
+        Query(alias="to", description="Published on or before this day (YYYY-MM-DD) or year (YYYY)"),
+    ] = None,
     code: Annotated[bool, Query(description="Only papers with a linked code repository")] = False,
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     """Papers matching a query, best first, with highlighted snippets; the first 1,000 results can be paged."""
     check_depth(page, limit)
-    filters = form_filters(cat, start, end, code)
+    filters = form_filters(cat, form_date("from", start, end=False), form_date("to", end, end=True), code)
     results, views = hub.search(q, mode=mode, page=page, page_size=limit, filters=filters)
     items = [
         SearchHitOut.of_hit(views[h.arxiv_id], h.score, h.snippet_html) for h in results.hits if h.arxiv_id in views

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -17,6 +17,7 @@ from dailypapers import __version__
 from dailypapers.domain.errors import (
     Conflict,
     DailyPapersError,
+    Gone,
     InvalidInput,
     NotFound,
     NotSignedIn,
@@ -42,6 +43,7 @@ from dailypapers.web import (
     search_pages,
     trends_pages,
 )
+from dailypapers.web.sanity import refuse_nul
 from dailypapers.web.security import SecurityHeadersMiddleware
 from dailypapers.web.subscriptions import router as subscriptions_router
 from dailypapers.web.templating import make_templates, render
@@ -56,13 +58,16 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     429: "Too many requests",
+    500: "Internal error",
 }
 
 
 def create_app(hub: Hub) -> FastAPI:
     """A web app serving `hub`; build one per process (the CLI hands it to uvicorn)."""
-    app = FastAPI(title=hub.settings.site_name, version=__version__)
+    # refuse_nul runs first on every route: no field anywhere accepts a NUL character (web/sanity.py).
+    app = FastAPI(title=hub.settings.site_name, version=__version__, dependencies=[Depends(refuse_nul)])
     app.state.hub = hub
     app.state.templates = make_templates()
     auth.install(app)  # csrf_token() / current_user() in templates, the anonymous CSRF cookie
@@ -86,10 +91,12 @@ def create_app(hub: Hub) -> FastAPI:
     app.add_exception_handler(NotSignedIn, _domain_error(401))
     app.add_exception_handler(PermissionDenied, _domain_error(403))
     app.add_exception_handler(NotFound, _domain_error(404))
+    app.add_exception_handler(Gone, _domain_error(410))  # the most specific class's handler wins
     app.add_exception_handler(Conflict, _domain_error(409))
     app.add_exception_handler(RateLimited, _domain_error(429))
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _server_error)  # a bug: still the API's JSON shape, or the error page
     # Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP would block.
     app.add_middleware(SecurityHeadersMiddleware, csp_exempt=[p for p in (app.docs_url, app.redoc_url) if p])
     return app
@@ -105,6 +112,8 @@ def _domain_error(status: int) -> Callable[[Request, Exception], Awaitable[Respo
         assert isinstance(exc, DailyPapersError)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
         if request.url.path.startswith(API_PREFIX):
+            if isinstance(exc, NotSignedIn):  # RFC 6750: a 401 names the scheme that would be accepted
+                headers["WWW-Authenticate"] = 'Bearer realm="api"'
             return _json_error(status, error_code(exc), str(exc), headers)
         if isinstance(exc, PaperNotFound):
             return render(request, "paper_missing.html", {"title": "Paper not here yet", "arxiv_id": exc.arxiv_id}, 404)
@@ -139,6 +148,18 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith(API_PREFIX):
         return _json_error(400, "invalid_parameter", problems)
     return _error_page(request, 400, problems)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """Uncaught exceptions (Starlette logs them and re-raises after this answer): the body says as little as a
+    500 should, in the same shape as every other error, so API clients never have to parse plain text."""
+    message = "the server failed to answer this request; it has been logged"
+    if request.url.path.startswith(API_PREFIX):
+        return _json_error(500, "internal_error", message)
+    try:
+        return _error_page(request, 500, message)
+    except Exception:  # the page itself failed to render (the database is down): plain text, not a second trace
+        return Response(message, status_code=500, media_type="text/plain")
 
 
 def _json_error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:

@@ -25,6 +25,8 @@ The contract other web modules code against:
 - Templates get ``csrf_token()`` — ``<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">`` — and
   ``current_user()`` (User or None). The token is an HMAC of the session, or for anonymous visitors of a random
   id kept in the signed ``dp_anon`` cookie, which AuthCookieMiddleware sets on the response that first needs it.
+- ``ApiCredentials``: a dependency on every API router (``APIRouter(dependencies=[ApiCredentials])``): a request
+  whose bearer token is unknown or revoked is 401 on every API route, public reads included.
 - ``AUTH_RESPONSES``: the 401 / 403 entries for the OpenAPI ``responses=`` of such API routes.
 - Sign-in routes use ``set_session_cookie`` / ``clear_session_cookie`` and ``session_token``.
 
@@ -152,7 +154,16 @@ def require_user(request: Request) -> User:
     return auth.user
 
 
+def check_api_credentials(request: Request) -> None:
+    """Every API route's first dependency: credentials that are sent must be good. A bogus or revoked bearer token
+    is NotSignedIn (401) even on a public read, as Hugging Face's API answers bad credentials; no header is an
+    anonymous read."""
+    if authenticate(request).bad_token:
+        raise NotSignedIn("the API token in the Authorization header is unknown or revoked")
+
+
 CurrentUser = Annotated[User | None, Depends(current_user)]
+ApiCredentials = Depends(check_api_credentials)
 RequireUser = Annotated[User, Depends(require_user)]
 
 _scope_dependencies: dict[str, Callable[[Request], Awaitable[User]]] = {}

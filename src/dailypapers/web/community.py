@@ -13,20 +13,28 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from dailypapers.domain.errors import InvalidInput, PermissionDenied, RateLimited
+from dailypapers.domain.errors import InvalidInput, InvalidPeriod, PermissionDenied, RateLimited
 from dailypapers.domain.models import PaperView
+from dailypapers.domain.periods import parse_day
 from dailypapers.ports.votes import VoteState
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
 from dailypapers.web import activity_charts, present
 from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
-from dailypapers.web.auth import AUTH_RESPONSES, CsrfProtected, CurrentUser, RequireUser, WriteUser
+from dailypapers.web.auth import (
+    AUTH_RESPONSES,
+    ApiCredentials,
+    CsrfProtected,
+    CurrentUser,
+    RequireUser,
+    WriteUser,
+)
 from dailypapers.web.enrichment import card_extras
 from dailypapers.web.pages import HubDep, parse_page, wants_json
 from dailypapers.web.templating import render
 
 html = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["dailypapers API v1"])
+api = APIRouter(prefix="/api/v1", tags=["dailypapers API v1"], dependencies=[ApiCredentials])
 router = APIRouter()
 FormText = Annotated[str, Form()]
 _FORM_LIMIT = 4096  # longer than any id or URL we accept; the Hub gives the precise message
@@ -248,15 +256,15 @@ def _end(raw: str) -> date | None:
     if raw == "":
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"end must be a day written YYYY-MM-DD, not {raw[:20]!r}") from None
+        return parse_day(raw)  # the hub's one day parser: YYYY-MM-DD within its calendar
+    except InvalidPeriod as exc:
+        raise InvalidPeriod(f"end: {exc}") from None
 
 
 def _days(raw: str) -> int:
     if raw == "":
         return TRENDING_DAYS
-    if not raw.isdigit() or not 1 <= int(raw) <= TRENDING_MAX_DAYS:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not 1 <= int(raw) <= TRENDING_MAX_DAYS:
         raise InvalidInput(f"days must be a whole number from 1 to {TRENDING_MAX_DAYS}, not {raw[:20]!r}")
     return int(raw)
 

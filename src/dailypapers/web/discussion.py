@@ -22,6 +22,7 @@ from dailypapers.usecases.discussion import ThreadNode
 from dailypapers.web.auth import CsrfProtected, RequireUser
 from dailypapers.web.markdown import render_markdown
 from dailypapers.web.present import paper_url
+from dailypapers.web.sanity import RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -108,13 +109,13 @@ def post_comment(
     return _back_to(comment.arxiv_id, comment.id)
 
 
-@router.post("/comments/{comment_id:int}/edit", name="edit_comment", dependencies=[CsrfProtected])
-def edit_comment(request: Request, comment_id: int, user: RequireUser, body: BodyField = "") -> Response:
+@router.post("/comments/{comment_id}/edit", name="edit_comment", dependencies=[CsrfProtected])
+def edit_comment(request: Request, comment_id: RowId, user: RequireUser, body: BodyField = "") -> Response:
     comment = _hub(request).edit_comment(user, comment_id, body)
     return _back_to(comment.arxiv_id, comment.id)
 
 
-@router.post("/comments/{comment_id:int}/delete", name="delete_comment", dependencies=[CsrfProtected])
-def delete_comment(request: Request, comment_id: int, user: RequireUser) -> Response:
+@router.post("/comments/{comment_id}/delete", name="delete_comment", dependencies=[CsrfProtected])
+def delete_comment(request: Request, comment_id: RowId, user: RequireUser) -> Response:
     comment = _hub(request).delete_comment(user, comment_id)
     return _back_to(comment.arxiv_id, comment.parent_id)

@@ -1,4 +1,5 @@
-"""Atom and RSS 2.0 feeds (daily, trending, search, category, author) built with feedgen; no HTML.
+"""Atom and RSS 2.0 feeds (daily, trending, search, category, author, one period, a public collection) built with
+feedgen; no HTML.
 
 Every feed exists in both formats at the same path with `.atom` or `.rss`. Output is deterministic for the same
 data (no "generated now" timestamps), so weak ETags let readers poll cheaply.
@@ -7,10 +8,10 @@ data (no "generated now" timestamps), so weak ETags let readers poll cheaply.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,6 +22,7 @@ from feedgen.util import xml_elem
 
 from dailypapers.domain.errors import InvalidInput, NotFound
 from dailypapers.domain.models import FeedEntry, FeedQuery, Paper, PaperView
+from dailypapers.domain.periods import PeriodKind, parse_period
 from dailypapers.hub import Hub
 from dailypapers.web import present
 from dailypapers.web.caching import cached_response
@@ -92,14 +94,33 @@ class _RelatedEntryLinks(BaseEntryExtension):  # type: ignore[misc]  # feedgen s
         return self.extend_atom(item)
 
 
+# XML 1.0 has no place for C0 controls other than tab and newlines, nor for U+FFFE / U+FFFF: a search for "a\x1f"
+# or an imported title carrying one must not make the feed unwritable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML cannot carry."""
+    return _NOT_XML.sub("", text)
+
+
 def absolute(hub: Hub, path: str) -> str:
     return hub.settings.base_url.rstrip("/") + path
 
 
 def render_feed(
-    hub: Hub, spec: FeedSpec, fmt: FeedFormat, items: Sequence[tuple[Paper, FeedEntry | None]], query: str = ""
+    hub: Hub,
+    spec: FeedSpec,
+    fmt: FeedFormat,
+    items: Sequence[tuple[Paper, FeedEntry | None]],
+    query: str = "",
+    *,
+    updated_at: Mapping[str, datetime] | None = None,
 ) -> bytes:
-    """The feed document; `items` in the order readers should show them, `query` appended to self links."""
+    """The feed document; `items` in the order readers should show them, `query` appended to self links.
+
+    `updated_at`: when each paper joined the list, for lists whose news is the joining (a collection), not the
+    paper or its feed entry changing."""
     fg = FeedGenerator()
     if fmt == "rss":
         # RSS <author> must be an email address; Dublin Core's dc:creator is how RSS feeds name people.
@@ -107,16 +128,17 @@ def render_feed(
     fg.register_extension("related", _RelatedLinks, _RelatedEntryLinks)
     self_url = absolute(hub, f"{spec.path}.{fmt}{query}")
     fg.id(self_url)
-    fg.title(f"{hub.settings.site_name}: {spec.title}")
-    fg.subtitle(spec.subtitle)  # RSS requires a description; feedgen maps subtitle to it
+    fg.title(xml_text(f"{hub.settings.site_name}: {spec.title}"))
+    fg.subtitle(xml_text(spec.subtitle))  # RSS requires a description; feedgen maps subtitle to it
     fg.link(href=self_url, rel="self")
     fg.link(href=absolute(hub, spec.page_path), rel="alternate")  # last: feedgen makes the last link RSS's <link>
     fg.language("en")
-    updated = max((_entry_updated(p, e) for p, e in items), default=_EPOCH)
+    stamps = [(updated_at or {}).get(p.arxiv_id) or _entry_updated(p, e) for p, e in items]
+    updated = max(stamps, default=_EPOCH)
     fg.updated(updated)
     fg.lastBuildDate(updated)  # feedgen would put "now" here, changing the bytes (and the ETag) on every request
-    for paper, entry in items:
-        _add_entry(hub, fg, fmt, paper, entry)
+    for (paper, _entry), stamp in zip(items, stamps, strict=True):
+        _add_entry(hub, fg, fmt, paper, stamp)
     text: bytes = fg.atom_str(pretty=True) if fmt == "atom" else fg.rss_str(pretty=True)
     return text
 
@@ -126,23 +148,23 @@ def _entry_updated(paper: Paper, entry: FeedEntry | None) -> datetime:
     return max(changed, entry.submitted_at) if entry else changed
 
 
-def _add_entry(hub: Hub, fg: FeedGenerator, fmt: FeedFormat, paper: Paper, entry: FeedEntry | None) -> None:
+def _add_entry(hub: Hub, fg: FeedGenerator, fmt: FeedFormat, paper: Paper, updated: datetime) -> None:
     page = absolute(hub, present.paper_url(paper.arxiv_id))
     fe = fg.add_entry(order="append")
     fe.id(page)  # our paper page is the one stable address of the entry, whichever feed carries it
-    fe.title(paper.title)
+    fe.title(xml_text(paper.title))
     fe.link(href=page, rel="alternate")
     fe.related.add(paper.abs_url, "arXiv")
     fe.published(paper.published)
-    fe.updated(_entry_updated(paper, entry))
-    fe.summary(paper.abstract)
+    fe.updated(updated)
+    fe.summary(xml_text(paper.abstract))
     for category in paper.categories:
-        fe.category(term=category, scheme="https://arxiv.org/category_taxonomy", label=category)
+        fe.category(term=xml_text(category), scheme="https://arxiv.org/category_taxonomy", label=xml_text(category))
     for name in paper.authors:
         if fmt == "rss":
-            fe.dc.dc_creator(name)
+            fe.dc.dc_creator(xml_text(name))
         else:
-            fe.author(name=name)
+            fe.author(name=xml_text(name))
 
 
 def _feed_response(
@@ -154,9 +176,10 @@ def _feed_response(
     query: str = "",
     *,
     private: bool = False,
+    updated_at: Mapping[str, datetime] | None = None,
 ) -> Response:
     feed_format = _format(fmt)
-    body = render_feed(hub, spec, feed_format, items, query)
+    body = render_feed(hub, spec, feed_format, items, query, updated_at=updated_at)
     response = cached_response(request, body, MEDIA_TYPES[feed_format])
     if private:  # a member's own feed: readers may cache it, shared caches and proxies may not
         response.headers["Cache-Control"] = response.headers["Cache-Control"].replace("public", "private")
@@ -292,3 +315,60 @@ def author_feed(request: Request, hub: HubDep, name_with_ext: str) -> Response:
         "/",
     )
     return _feed_response(request, hub, spec, fmt, _from_views(views[:FEED_SIZE]))
+
+
+# -- one period, one collection ----------------------------------------------------------------------------
+
+
+def _period_feed(request: Request, hub: Hub, kind: PeriodKind, slug: str, fmt: FeedFormat) -> Response:
+    """A day's (week's, month's) papers, most upvoted first, as on its page: the feed of one period."""
+    period = parse_period(kind, slug)  # InvalidPeriod → 400, the same answer as the page's
+    items, _ = hub.daily_items(FeedQuery(period.start, period.end, order="upvotes"), limit=FEED_SIZE)
+    heading = f"{present.kind_title(kind).lower()} papers"
+    spec = FeedSpec(
+        present.period_url(period),
+        f"{heading}, {period.label}",
+        f"Papers submitted to the feed in {period.label}, most upvoted first.",
+        present.period_url(period),
+    )
+    return _feed_response(request, hub, spec, fmt, [(i.paper, i.entry) for i in items])
+
+
+def _period_route(kind: PeriodKind, fmt: FeedFormat) -> Callable[[Request, Hub, str], Response]:
+    def route(request: Request, hub: HubDep, slug: str) -> Response:
+        return _period_feed(request, hub, kind, slug, fmt)
+
+    return route
+
+
+# Fixed suffixes, like /search.atom: a `{slug}.{fmt}` pattern would also take the periods' `.bib` exports.
+for _kind in get_args(PeriodKind):
+    for _fmt in get_args(FeedFormat):
+        router.add_api_route(f"/{_kind}/{{slug}}.{_fmt}", _period_route(_kind, _fmt), name=f"{_kind}_feed_{_fmt}")
+
+
+def _collection_feed(request: Request, hub: Hub, username: str, slug: str, fmt: FeedFormat) -> Response:
+    """A public collection, most recently added first; a private one is not found (feed readers have no session)."""
+    page = hub.collection_page(None, username, slug)
+    collection, owner = page.collection, page.owner
+    path = f"/u/{quote(owner.username)}/c/{quote(collection.slug)}"
+    spec = FeedSpec(
+        path,
+        f"{collection.name} (a collection by {owner.display_name})",
+        collection.description or f"Papers {owner.display_name} added to the collection {collection.name}.",
+        path,
+    )
+    entries = page.entries[:FEED_SIZE]
+    items = [(e.view.paper, e.view.entry) for e in entries]
+    added = {e.view.paper.arxiv_id: e.item.added_at for e in entries}
+    return _feed_response(request, hub, spec, fmt, items, updated_at=added)
+
+
+@router.get("/u/{username}/c/{slug}.atom", name="collection_feed_atom")
+def collection_feed_atom(request: Request, hub: HubDep, username: str, slug: str) -> Response:
+    return _collection_feed(request, hub, username, slug, "atom")
+
+
+@router.get("/u/{username}/c/{slug}.rss", name="collection_feed_rss")
+def collection_feed_rss(request: Request, hub: HubDep, username: str, slug: str) -> Response:
+    return _collection_feed(request, hub, username, slug, "rss")

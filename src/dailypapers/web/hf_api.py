@@ -22,6 +22,7 @@ from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.domain.query import MAX_QUERY_LENGTH
 from dailypapers.hub import Hub
 from dailypapers.web.api_models import ERROR_RESPONSES
+from dailypapers.web.auth import ApiCredentials
 from dailypapers.web.caching import cached_response
 from dailypapers.web.hf_models import HfDailyItem, HfPaper, HfPaperInfo
 from dailypapers.web.hf_shapes import daily_item_json, linked_json, paper_json, paper_markdown
@@ -36,7 +37,7 @@ _INT_RE = re.compile(r"^\d{1,7}$")
 # publishedAt: newest submissions first (HF's default). trending: the trending score of ranking.py (docs/trending.md).
 _SORTS: dict[str, FeedOrder] = {"publishedAt": "recent", "trending": "trending"}
 
-router = APIRouter(tags=["Hugging Face compatible"])
+router = APIRouter(tags=["Hugging Face compatible"], dependencies=[ApiCredentials])
 
 
 # -- parameters --------------------------------------------------------------------------------------------
@@ -180,8 +181,8 @@ def list_papers(
     after = decode_cursor(cursor) if cursor else None
     papers = hub.list_papers(limit=size + 1, after=after)  # one extra tells whether a next page exists
     page = papers[:size]
-    # Upvotes and feed entries come per paper until the hub offers them for a batch of ids.
-    views = [hub.paper_view(paper.arxiv_id) for paper in page]
+    found = hub.paper_views([paper.arxiv_id for paper in page])  # upvotes and feed entries, one query
+    views = [found[paper.arxiv_id] for paper in page if paper.arxiv_id in found]
     next_url = None
     if len(papers) > size:
         last = page[-1]

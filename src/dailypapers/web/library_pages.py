@@ -163,7 +163,7 @@ def _limit_upload(request: Request) -> None:
     """Refuse an announced oversized upload before the form (and its CSRF token) is even parsed. Uploads without
     a Content-Length are bounded by reading at most the limit below; put a body limit in the reverse proxy too."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_IMPORT_BYTES + _IMPORT_SLACK:
+    if length.isascii() and length.isdigit() and int(length) > MAX_IMPORT_BYTES + _IMPORT_SLACK:
         raise HTTPException(413, _too_large())
 
 

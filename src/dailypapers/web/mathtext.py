@@ -32,6 +32,16 @@ _MATH_RE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+# The inline forms again, without the "not after a `$`" guard: tried only right where a `$…$` formula just closed,
+# so adjacent formulas (`$2.16\times$$\sim$$2.50\times$`, common in arXiv abstracts) are each rendered instead of the
+# `$$` between them being read as the start of display math.
+_ADJACENT_RE = re.compile(
+    r"""
+      \$(?=[^\s$\d])(?P<inline>(?:[^$\\]|\\.)+?)(?<!\s)\$
+    | \$(?=\d)(?P<number>(?:[^$\\]|\\.)+?)(?<!\s)\$(?!\d)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
 
 _MATHML_TAGS = {
     "math", "maction", "menclose", "merror", "mfenced", "mfrac", "mi", "mmultiscripts", "mn", "mo", "mover",
@@ -72,10 +82,14 @@ def render_math_text(text: str) -> Markup:
 def _render(text: str) -> Markup:
     parts: list[str] = []
     position = 0
-    for match in _MATH_RE.finditer(text):
+    adjacent: re.Match[str] | None = None
+    while match := adjacent or _MATH_RE.search(text, position):
         parts.append(_escape_text(text[position : match.start()]))
         parts.append(_formula(match))
         position = match.end()
+        groups = match.groupdict()
+        closed_inline = groups["inline"] is not None or groups["number"] is not None
+        adjacent = _ADJACENT_RE.match(text, position) if closed_inline else None
     parts.append(_escape_text(text[position:]))
     html = nh3.clean(
         "".join(parts),
@@ -92,8 +106,9 @@ def _escape_text(text: str) -> str:
 
 
 def _formula(match: re.Match[str]) -> str:
-    display = match["display"] is not None or match["bracket"] is not None
-    latex = match["display"] or match["bracket"] or match["paren"] or match["inline"] or match["number"] or ""
+    groups = match.groupdict()  # _ADJACENT_RE has the inline groups only
+    display = groups.get("display") is not None or groups.get("bracket") is not None
+    latex = next((groups[name] for name in ("display", "bracket", "paren", "inline", "number") if groups.get(name)), "")
     if not latex.strip():
         return str(escape(match.group(0)))
     try:

@@ -124,6 +124,7 @@ def feed_context(feed: FeedPage, hub: Hub, *, is_home: bool = False) -> dict[str
         "next": _neighbour(feed.next),
         "newer_page_url": present.period_url(period, feed.page - 1) if feed.page > 1 else None,
         "older_page_url": present.period_url(period, feed.page + 1) if feed.has_more else None,
+        "period_feed_url": present.period_url(period),  # + .atom / .rss: this period's papers as a feed
         "in_future": period.start > today,
         "is_current": period.contains(today),
         # Only an empty page says how the upstreams are doing (offline, or not synced yet): one small read.

@@ -18,6 +18,7 @@ from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.personal import FOR_YOU_DAYS
 from dailypapers.web.auth import CsrfProtected, RequireUser
 from dailypapers.web.pages import HubDep, wants_json
+from dailypapers.web.sanity import RowId
 from dailypapers.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -60,7 +61,7 @@ def for_you_page(request: Request, hub: HubDep, user: RequireUser) -> Response:
 def set_weight(hub: HubDep, user: RequireUser, trending_weight: FormText = "") -> Response:
     """The slider: 0–100, the percent of the ranking that is community trending."""
     raw = trending_weight.strip()
-    if not raw.isdigit() or int(raw) > 100:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or int(raw) > 100:
         raise InvalidInput("the trending share is a whole number from 0 to 100")
     hub.set_trending_weight(user, int(raw) / 100)
     return RedirectResponse("/for-you", status_code=303)
@@ -192,8 +193,8 @@ def add_rule(request: Request, hub: HubDep, user: RequireUser, kind: FormText = 
     return RedirectResponse("/settings/rules", status_code=303)
 
 
-@router.post("/settings/rules/{rule_id:int}/delete", dependencies=[CsrfProtected])
-def delete_rule(hub: HubDep, user: RequireUser, rule_id: int) -> Response:
+@router.post("/settings/rules/{rule_id}/delete", dependencies=[CsrfProtected])
+def delete_rule(hub: HubDep, user: RequireUser, rule_id: RowId) -> Response:
     hub.remove_keyword_rule(user, rule_id)
     return RedirectResponse("/settings/rules", status_code=303)
 
@@ -230,8 +231,8 @@ def save_search(request: Request, hub: HubDep, user: RequireUser, q: FormText = 
     return RedirectResponse("/settings/searches", status_code=303)
 
 
-@router.post("/settings/searches/{search_id:int}/delete", dependencies=[CsrfProtected])
-def delete_search(hub: HubDep, user: RequireUser, search_id: int) -> Response:
+@router.post("/settings/searches/{search_id}/delete", dependencies=[CsrfProtected])
+def delete_search(hub: HubDep, user: RequireUser, search_id: RowId) -> Response:
     hub.delete_saved_search(user, search_id)
     return RedirectResponse("/settings/searches", status_code=303)
 

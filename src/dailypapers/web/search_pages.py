@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dailypapers.domain.errors import InvalidInput, NotFound
+from dailypapers.domain.errors import InvalidInput, InvalidPeriod, NotFound
 from dailypapers.domain.models import PaperView
+from dailypapers.domain.periods import parse_day_or_year
 from dailypapers.domain.query import MAX_QUERY_LENGTH, SearchFilters
 from dailypapers.hub import Hub
 from dailypapers.ports.search import MODES, SearchResults
@@ -57,16 +58,15 @@ def check_depth(page: int, page_size: int) -> None:
         raise InvalidInput(f"search shows the first {MAX_RESULTS} results only; refine the query instead of paging")
 
 
-def _form_date(name: str, raw: str | None, *, end: bool) -> date | None:
-    """`YYYY-MM-DD` (what a date input sends) or a bare year, read as its first or last day."""
-    if not raw:
+def form_date(name: str, raw: str | None, *, end: bool) -> date | None:
+    """The `from` / `to` fields of the form and of /api/v1/search: a day or a bare year (its first or last day),
+    read by the hub's one date-filter parser; empty means no bound."""
+    if raw is None or not raw.strip():
         return None
     try:
-        if re.fullmatch(r"\d{4}", raw):
-            return date(int(raw), 12, 31) if end else date(int(raw), 1, 1)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"{name}={raw[:20]!r} is not a date; write {name}=2024-01-31 or {name}=2024") from None
+        return parse_day_or_year(raw.strip(), end=end)
+    except InvalidPeriod as exc:
+        raise InvalidPeriod(f"{name}: {exc}") from None
 
 
 def _form_flag(name: str, raw: str) -> bool:
@@ -111,8 +111,8 @@ def search_page(
         check_depth(page, PAGE_SIZE)
         filters = form_filters(
             cat.strip() or None,
-            _form_date("from", start.strip(), end=False),
-            _form_date("to", end.strip(), end=True),
+            form_date("from", start, end=False),
+            form_date("to", end, end=True),
             _form_flag("code", code),
         )
         if not q.strip():

@@ -10,7 +10,15 @@ import sqlalchemy as sa
 
 from dailypapers.adapters.sql.base import SqlBase, storage_errors
 from dailypapers.adapters.sql.rows import utc
-from dailypapers.adapters.sql.schema import api_tokens, feed_entries, login_tokens, sessions, users, votes
+from dailypapers.adapters.sql.schema import (
+    api_tokens,
+    feed_entries,
+    login_tokens,
+    retired_usernames,
+    sessions,
+    users,
+    votes,
+)
 from dailypapers.domain.errors import NotFound, StorageError
 from dailypapers.domain.models import ApiToken, User
 
@@ -99,13 +107,14 @@ class SqlAccountStore(SqlBase):
 
     @staticmethod
     def _free_username(conn: sa.Connection, base: str) -> str:
-        taken = set(
-            conn.scalars(
-                sa.select(users.c.username).where(
-                    sa.or_(users.c.username == base, users.c.username.startswith(f"{base}-", autoescape=True))
+        """`base`, or `base-2`, `base-3`, …: the first name no account holds and no deleted account held."""
+        taken: set[str] = set()
+        for column in (users.c.username, retired_usernames.c.username):
+            taken.update(
+                conn.scalars(
+                    sa.select(column).where(sa.or_(column == base, column.startswith(f"{base}-", autoescape=True)))
                 )
             )
-        )
         if base not in taken:
             return base
         n = 2

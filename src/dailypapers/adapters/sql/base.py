@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.adapters.sql.engine import WRITE
-from dailypapers.domain.errors import StorageError
+from dailypapers.domain.errors import DailyPapersError, InvalidInput, StorageError
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -18,14 +18,27 @@ T = TypeVar("T")
 ID_CHUNK = 900  # stay under every SQLite build's bound-parameter limit
 
 
+def database_error(exc: sa.exc.SQLAlchemyError) -> DailyPapersError:
+    """What a database failure means to the caller: a value the database refuses to hold (PostgreSQL's "integer
+    out of range", "value too long", NUL in text; SQLite checks none of these) is InvalidInput, so it answers 400 on
+    every backend; anything else is StorageError. The web edge checks inputs first; this is the backstop."""
+    if isinstance(exc, sa.exc.DataError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "out of range"
+        return InvalidInput(f"a value of this request cannot be stored or looked up: {reason[:200]}")
+    return StorageError(f"database error: {exc}")
+
+
 def storage_errors(method: Callable[P, T]) -> Callable[P, T]:
-    """Any database failure leaves the store as StorageError, as the Store protocol promises."""
+    """Any database failure leaves the store as StorageError (or InvalidInput, see database_error), as the Store
+    protocol promises."""
 
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(*args, **kwargs)
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(f"database error: {exc}") from exc
+            raise database_error(exc) from exc
+        except OverflowError as exc:  # SQLite's driver refuses an int past 64 bits before any SQL runs
+            raise InvalidInput(f"a number of this request is out of range: {exc}") from exc
 
     wrapper.__name__ = method.__name__
     wrapper.__doc__ = method.__doc__

@@ -15,6 +15,7 @@ from dailypapers.domain.models import AuditEntry, Comment, User
 
 _author = users.alias("author")
 _actor = users.alias("actor")
+_subject = users.alias("subject")
 # The author's columns ride along with each comment under an `author_` prefix.
 _AUTHOR_COLUMNS = [c.label(f"author_{c.name}") for c in _author.c]
 _COMMENT_SELECT = sa.select(comments, *_AUTHOR_COLUMNS).outerjoin(_author, _author.c.id == comments.c.user_id)
@@ -39,9 +40,24 @@ def _comment_from(row: sa.Row[Any]) -> Comment:
     )
 
 
-def _audit(conn: sa.Connection, actor_id: int, action: str, target: str, detail: str, now: datetime) -> None:
+def _audit(
+    conn: sa.Connection,
+    actor_id: int,
+    action: str,
+    target: str,
+    detail: str,
+    now: datetime,
+    subject_user_id: int | None = None,
+) -> None:
     conn.execute(
-        audit_log.insert().values(actor_id=actor_id, action=action, target=target, detail=detail, created_at=now)
+        audit_log.insert().values(
+            actor_id=actor_id,
+            action=action,
+            target=target,
+            subject_user_id=subject_user_id,
+            detail=detail,
+            created_at=now,
+        )
     )
 
 
@@ -153,7 +169,8 @@ class SqlDiscussionStore(SqlBase):
                         .where(table.c.user_id == user_id, table.c.revoked_at.is_(None))
                         .values(revoked_at=now)
                     )
-            _audit(conn, actor_id, "ban_user" if banned else "unban_user", f"user:{username}", reason, now)
+            action = "ban_user" if banned else "unban_user"
+            _audit(conn, actor_id, action, f"user:{username}", reason, now, subject_user_id=user_id)
         return True
 
     @storage_errors
@@ -170,8 +187,14 @@ class SqlDiscussionStore(SqlBase):
     @storage_errors
     def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]:
         select = (
-            sa.select(audit_log, _actor.c.username.label("actor"))
+            sa.select(
+                audit_log,
+                _actor.c.username.label("actor"),
+                _subject.c.username.label("subject"),
+                _subject.c.deleted_at.label("subject_deleted_at"),
+            )
             .outerjoin(_actor, _actor.c.id == audit_log.c.actor_id)
+            .outerjoin(_subject, _subject.c.id == audit_log.c.subject_user_id)
             .order_by(audit_log.c.created_at.desc(), audit_log.c.id.desc())
             .limit(limit)
             .offset(offset)
@@ -184,6 +207,9 @@ class SqlDiscussionStore(SqlBase):
                     action=r.action,
                     target=r.target,
                     detail=r.detail,
+                    subject_id=r.subject_user_id,
+                    subject=r.subject,
+                    subject_deleted=r.subject_deleted_at is not None,
                     created_at=utc_required(r.created_at),
                 )
                 for r in conn.execute(select)

@@ -29,6 +29,7 @@ from dailypapers.adapters.sql.schema import (
     login_tokens,
     paper_feedback,
     papers,
+    retired_usernames,
     saved_searches,
     sessions,
     subscribers,
@@ -416,7 +417,7 @@ class SqlLibraryStore(SqlBase):
     def delete_account(self, user_id: int, *, remove_comments: bool, now: datetime) -> None:
         with self._write() as conn:
             user = conn.execute(
-                sa.select(users.c.email).where(users.c.id == user_id, users.c.deleted_at.is_(None))
+                sa.select(users.c.email, users.c.username).where(users.c.id == user_id, users.c.deleted_at.is_(None))
             ).first()
             if user is None:
                 raise NotFound(f"no account with id {user_id}")
@@ -442,6 +443,12 @@ class SqlLibraryStore(SqlBase):
             else:
                 conn.execute(comments.update().where(mine).values(user_id=None))
             scrubbed = DELETED_USERNAME.format(user_id)
+            # The name is retired, never handed out again: old links, mentions and audit entries of it must not
+            # come to mean someone else. Audit entries keep the account's id; their text stops naming it.
+            conn.execute(retired_usernames.insert().values(username=user.username, user_id=user_id, retired_at=now))
+            conn.execute(
+                audit_log.update().where(audit_log.c.subject_user_id == user_id).values(target=f"user:{scrubbed}")
+            )
             conn.execute(
                 feed_entries.update()
                 .where(feed_entries.c.submitted_by_user_id == user_id)

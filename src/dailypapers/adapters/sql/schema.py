@@ -51,8 +51,9 @@ papers = sa.Table(
     # Covers what topic trends read of each feed paper, so listing a year of them never opens the wide rows
     # (abstracts): a year of the shared data (40k papers, 5.5k on the feed) 70-240 ms -> ~25 ms on SQLite.
     sa.Index("ix_papers_trends", "published", "arxiv_id", "hidden_at", "imported_upvotes", "community_upvotes"),
-    # The few hidden papers, which the trends cache's stamp counts. Partial: a full index on hidden_at led SQLite
-    # to answer `hidden_at IS NULL` (every feed query) by walking it over every visible paper.
+    # The few hidden papers, which the trends cache's stamp counts and SQLite search leaves out. Partial: a full
+    # index on hidden_at led SQLite to answer `hidden_at IS NULL` (every feed query) by walking it over every visible
+    # paper.
     sa.Index(
         "ix_papers_hidden",
         "hidden_at",
@@ -62,6 +63,9 @@ papers = sa.Table(
     # Keyphrases this hub extracted itself (migration 0009); written only by the enrichment, never by an upsert.
     sa.Column("keywords", sa.JSON, nullable=False, server_default="[]"),
 )
+# The one visibility rule of the SQL store: what visitors may see. Every read that shows papers applies it. (The
+# hidden ones, which SQLite search asks for on every query, come from ix_papers_hidden above: a few index entries.)
+VISIBLE = papers.c.hidden_at.is_(None)
 
 feed_entries = sa.Table(
     "feed_entries",
@@ -118,6 +122,16 @@ users = sa.Table(
     sa.Column("banned_at", sa.DateTime(timezone=True), nullable=True),
     # Set when the member deleted the account: the row stays (scrubbed) so votes stay counted but name no one.
     sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Usernames of deleted accounts: never handed out again, so old links, audit entries and mentions of a name keep
+# meaning the account that had it.
+retired_usernames = sa.Table(
+    "retired_usernames",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),  # NULL: recovered from old audit rows
+    sa.Column("retired_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 login_tokens = sa.Table(
@@ -188,6 +202,8 @@ audit_log = sa.Table(
     sa.Column("actor_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("target", sa.String(255), nullable=False),
+    # The account an entry is about (bans): a stable reference, whatever happens to the name in `target`.
+    sa.Column("subject_user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True, index=True),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )

@@ -18,7 +18,7 @@ from dailypapers.adapters.sql.library import SqlLibraryStore
 from dailypapers.adapters.sql.paper_rows import papers_by_id, upsert_papers_in
 from dailypapers.adapters.sql.personal import SqlPersonalStore
 from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_from_row
-from dailypapers.adapters.sql.schema import feed_entries, job_state, organizations, papers
+from dailypapers.adapters.sql.schema import VISIBLE, feed_entries, job_state, organizations, papers
 from dailypapers.adapters.sql.trends import SqlTrendsStore
 from dailypapers.adapters.sql.upstream import SqlUpstreamStore
 from dailypapers.adapters.sql.votes import SqlVoteStore, trending_score_expr
@@ -104,7 +104,7 @@ class SqlStore(
 
     @staticmethod
     def _feed_filters(query: FeedQuery) -> list[sa.ColumnElement[bool]]:
-        filters: list[sa.ColumnElement[bool]] = [papers.c.hidden_at.is_(None)]  # moderation: hidden papers leave feeds
+        filters: list[sa.ColumnElement[bool]] = [VISIBLE]  # moderation: hidden papers leave feeds
         if query.start is not None:
             filters.append(feed_entries.c.feed_date >= query.start)
         if query.end is not None:
@@ -155,7 +155,7 @@ class SqlStore(
                     sa.select(papers, *[c for c in feed_entries.c if c.name != "arxiv_id"], UPVOTES, *ORG_COLUMNS)
                     .outerjoin(feed_entries, feed_entries.c.arxiv_id == papers.c.arxiv_id)
                     .outerjoin(organizations, _ORG_JOIN)
-                    .where(papers.c.arxiv_id.in_(chunk))
+                    .where(papers.c.arxiv_id.in_(chunk), VISIBLE)
                 )
                 for row in conn.execute(select):
                     entry = entry_from_row(row) if row.feed_date is not None else None
@@ -170,7 +170,7 @@ class SqlStore(
         select = (
             sa.select(papers.c.arxiv_id)
             # autoescape: % and _ typed by a user match literally
-            .where(papers.c.hidden_at.is_(None), *[haystack.contains(fold(term), autoescape=True) for term in terms])
+            .where(VISIBLE, *[haystack.contains(fold(term), autoescape=True) for term in terms])
             .order_by(UPVOTES.desc(), papers.c.published.desc())
             .limit(limit)
         )
@@ -178,8 +178,17 @@ class SqlStore(
             return list(conn.scalars(select))
 
     @storage_errors
-    def list_papers(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Paper]:
+    def hidden_ids(self) -> frozenset[str]:
+        with self.engine.connect() as conn:
+            return frozenset(conn.scalars(sa.select(papers.c.arxiv_id).where(papers.c.hidden_at.is_not(None))))
+
+    @storage_errors
+    def list_papers(
+        self, *, limit: int, after: tuple[datetime, str] | None = None, include_hidden: bool = False
+    ) -> list[Paper]:
         select = sa.select(papers).order_by(papers.c.published.desc(), papers.c.arxiv_id.desc()).limit(limit)
+        if not include_hidden:
+            select = select.where(VISIBLE)
         if after is not None:
             select = select.where(sa.tuple_(papers.c.published, papers.c.arxiv_id) < sa.tuple_(*after))
         with self.engine.connect() as conn:

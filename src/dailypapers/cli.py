@@ -317,6 +317,7 @@ def reindex(
     search = cast(SearchService, hub.search_engine)
     with tqdm(total=hub.store.count_papers(), unit=" papers", desc="reindex", file=sys.stderr) as bar:
         count = search.reindex(progress=_Bar(bar), vectors=vectors)
+    hub.freshness.changed()  # cached pages show similar papers from the index
     typer.echo(f"indexed {count} papers")
 
 
@@ -330,6 +331,7 @@ def embed() -> None:
         raise _fail("no embedder configured, or its model is not built yet (run `make models`)")
     with tqdm(total=hub.store.count_papers(), unit=" papers", desc="embed", file=sys.stderr) as bar:
         report = search.backfill(progress=_Bar(bar))
+    hub.freshness.changed()
     typer.echo(f"embedded {report.embedded} papers ({report.per_second:.1f} papers/s), {report.unchanged} up to date")
 
 

@@ -44,10 +44,12 @@ from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.activity import PaperActivity
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
+from dailypapers.usecases.freshness import Freshness
 from dailypapers.usecases.library import LibraryMixin
 from dailypapers.usecases.personal import PersonalMixin
 from dailypapers.usecases.trends import TopicTrends
 from dailypapers.usecases.upstream import UpstreamSync
+from dailypapers.usecases.viewer import Viewer
 from dailypapers.usecases.voting import VotingMixin
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,8 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         self.upstream = UpstreamSync(settings, store, store, upstream_source, arxiv, search_engine, clock)
         self.trends = TopicTrends(store, search_engine, clock)
         self.activity = PaperActivity(store, store, clock, lambda: self.trending_params)
+        self.viewer = Viewer(store)  # the member's votes, saves and follows on a page, one query
+        self.freshness = Freshness(store, clock)  # what cached public pages are valid for
 
     # -- papers ------------------------------------------------------------------------------------------
 

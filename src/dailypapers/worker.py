@@ -108,6 +108,7 @@ class Worker:
             return
         if report.embedded:
             log.info("embedded %d papers (%.1f papers/s)", report.embedded, report.per_second)
+            self.hub.freshness.changed()  # paper pages list similar papers by vector: cached pages must go
 
     def harvest_if_due(self) -> bool:
         """Harvest when due, holding the `harvest` lease so two workers (on any hosts) never harvest at once."""

@@ -13,6 +13,7 @@ from dailypapers.ports.personal import PersonalStore
 from dailypapers.ports.search import SearchEngine
 from dailypapers.ports.trends import ActivityStore, TrendsStore
 from dailypapers.ports.upstream import UpstreamSource, UpstreamStore
+from dailypapers.ports.viewer import DataVersionStore, ViewerStore
 from dailypapers.ports.votes import GitHubSource, VoteStore
 
 
@@ -28,6 +29,8 @@ class Store(
     UpstreamStore,
     TrendsStore,
     ActivityStore,
+    ViewerStore,
+    DataVersionStore,
     Protocol,
 ):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
@@ -38,6 +41,7 @@ __all__ = [
     "ActivityStore",
     "ArxivSource",
     "Clock",
+    "DataVersionStore",
     "DigestStore",
     "DiscussionStore",
     "GitHubSource",
@@ -53,5 +57,6 @@ __all__ = [
     "TrendsStore",
     "UpstreamSource",
     "UpstreamStore",
+    "ViewerStore",
     "VoteStore",
 ]

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
 from dailypapers.domain.errors import InvalidInput, NotFound
-from dailypapers.domain.models import Paper
+from dailypapers.domain.models import PaperView, User
 from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.hub import FeedPage, Hub
 from dailypapers.web import activity_charts, discussion, present
@@ -47,7 +47,7 @@ def wants_json(request: Request) -> bool:
 def home(request: Request, hub: HubDep, p: str | None = None) -> Response:
     """The latest day with papers, rendered like its /date/ page."""
     feed = hub.feed_for(hub.latest_day(), parse_page(p))
-    return render(request, "feed.html", feed_context(feed, hub, is_home=True) | _votes(request, hub, feed))
+    return render(request, "feed.html", feed_context(feed, hub, is_home=True) | _marks(request, hub, feed))
 
 
 @router.get("/date/{slug}", name="day")
@@ -78,16 +78,12 @@ def latest_month(hub: HubDep) -> Response:
 
 def _feed_response(request: Request, hub: Hub, kind: PeriodKind, slug: str, p: str | None) -> Response:
     feed = hub.feed(kind, slug, parse_page(p))
-    return render(request, "feed.html", feed_context(feed, hub) | _votes(request, hub, feed))
+    return render(request, "feed.html", feed_context(feed, hub) | _marks(request, hub, feed))
 
 
-def _votes(request: Request, hub: Hub, feed: FeedPage) -> dict[str, Any]:
-    """The visitor's upvotes and saves among the page's papers, a query each (otherwise every card's buttons ask)."""
-    user = current_user(request)
-    if user is None:
-        return {}
-    ids = [item.paper.arxiv_id for item in feed.items]
-    return {"upvoted_ids": hub.upvoted_ids(user, ids), "saved_ids": hub.saved_ids(user, ids)}
+def _marks(request: Request, hub: Hub, feed: FeedPage) -> dict[str, Any]:
+    """The member's upvotes and saves among the page's papers, one query for the page (none for visitors)."""
+    return {"marks": hub.viewer.marks(current_user(request), [item.paper.arxiv_id for item in feed.items])}
 
 
 def parse_page(raw: str | None) -> int:
@@ -143,14 +139,13 @@ def paper_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     canonical = parse_arxiv_ref(arxiv_id).arxiv_id
     if arxiv_id != canonical:
         return RedirectResponse(present.paper_url(canonical), status_code=301)
-    paper = hub.paper(canonical)
-    return render(request, "paper.html", paper_context(paper, hub))
+    view = hub.paper_view(canonical)
+    return render(request, "paper.html", paper_context(view, hub, current_user(request)))
 
 
-def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
-    view = hub.paper_view(paper.arxiv_id)
-    entry = view.entry
-    organization = view.organization
+def paper_context(view: PaperView, hub: Hub, viewer: User | None) -> dict[str, Any]:
+    """Everything paper.html shows, the viewer's votes, save and followed authors included (one query)."""
+    paper, entry, organization = view.paper, view.entry, view.organization
     return {
         "title": paper.title,
         "paper": paper,
@@ -158,6 +153,8 @@ def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
         "via": present.attribution(entry),
         "organization_name": (organization.fullname if organization else None) or (entry and entry.organization),
         "keyword_links": present.keyword_links(paper.ai_keywords),
+        "vote_count": view.upvotes,
+        "marks": hub.viewer.marks(viewer, [paper.arxiv_id], paper.authors),
         "feed_day": _neighbour(period_containing("date", entry.feed_date)) if entry else None,
         "doi_url": f"https://doi.org/{paper.doi}" if paper.doi else None,
         "license_url": paper.license if paper.license and paper.license.startswith(("http://", "https://")) else None,

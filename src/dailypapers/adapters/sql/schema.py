@@ -388,3 +388,15 @@ collection_items = sa.Table(
     sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
 )
 sa.Index("ix_collection_items_arxiv_id", collection_items.c.arxiv_id)
+
+# -- bookkeeping ---------------------------------------------------------------------------------------------
+
+# One row (id 1) whose version moves on with every change to papers, feed entries, comments and users, moved by
+# triggers (migration 0009); anonymous pages are cached per version. Not data: copies and backups skip it.
+data_version = sa.Table(
+    "data_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+BOOKKEEPING_TABLES = frozenset({"data_version"})

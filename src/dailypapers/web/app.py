@@ -41,6 +41,7 @@ from dailypapers.web import (
     search_pages,
     trends_pages,
 )
+from dailypapers.web.page_cache import PageCacheMiddleware
 from dailypapers.web.security import SecurityHeadersMiddleware
 from dailypapers.web.subscriptions import router as subscriptions_router
 from dailypapers.web.templating import make_templates, render
@@ -88,6 +89,12 @@ def create_app(hub: Hub) -> FastAPI:
     app.add_exception_handler(RateLimited, _domain_error(429))
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(
+        PageCacheMiddleware,
+        token=hub.freshness.token,
+        max_bytes=hub.settings.page_cache_mb * 1024 * 1024,
+        inline_token=hub.settings.database_url.startswith("sqlite"),
+    )
     # Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP would block.
     app.add_middleware(SecurityHeadersMiddleware, csp_exempt=[p for p in (app.docs_url, app.redoc_url) if p])
     return app

@@ -18,6 +18,7 @@ from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.hub import FeedPage, Hub
 from dailypapers.web import activity_charts, discussion, present
 from dailypapers.web.auth import current_user
+from dailypapers.web.page_cache import CachedPage
 from dailypapers.web.templating import render
 
 MAX_PAGE = 100_000  # far past any real feed; bounds the OFFSET a crafted URL can ask the database for
@@ -43,24 +44,24 @@ def wants_json(request: Request) -> bool:
 # -- feeds -------------------------------------------------------------------------------------------------
 
 
-@router.get("/", name="home")
+@router.get("/", name="home", dependencies=[CachedPage])
 def home(request: Request, hub: HubDep, p: str | None = None) -> Response:
     """The latest day with papers, rendered like its /date/ page."""
     feed = hub.feed_for(hub.latest_day(), parse_page(p))
     return render(request, "feed.html", feed_context(feed, hub, is_home=True) | _marks(request, hub, feed))
 
 
-@router.get("/date/{slug}", name="day")
+@router.get("/date/{slug}", name="day", dependencies=[CachedPage])
 def day(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
     return _feed_response(request, hub, "date", slug, p)
 
 
-@router.get("/week/{slug}", name="week")
+@router.get("/week/{slug}", name="week", dependencies=[CachedPage])
 def week(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
     return _feed_response(request, hub, "week", slug, p)
 
 
-@router.get("/month/{slug}", name="month")
+@router.get("/month/{slug}", name="month", dependencies=[CachedPage])
 def month(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
     return _feed_response(request, hub, "month", slug, p)
 
@@ -133,7 +134,7 @@ def _neighbour(period: Period | None) -> present.Link | None:
 # -- papers ------------------------------------------------------------------------------------------------
 
 
-@router.get("/papers/{arxiv_id:path}", name="paper")
+@router.get("/papers/{arxiv_id:path}", name="paper", dependencies=[CachedPage])
 def paper_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     """Any id form is accepted; anything but the bare canonical id redirects there, so each paper has one URL."""
     canonical = parse_arxiv_ref(arxiv_id).arxiv_id

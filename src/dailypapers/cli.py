@@ -200,23 +200,25 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Web processes; above 1 each builds its own app from settings.")] = 1,
 ) -> None:
-    """Serve the web pages (run `dailypapers worker` beside it for harvesting)."""
-    import uvicorn
+    """Serve the web pages (run `dailypapers worker` beside it for harvesting).
 
+    Each process loads its indexes, embedder and templates and renders the hot pages before it binds its socket.
+    """
     from dailypapers.web.app import create_app
+    from dailypapers.web.serving import run_process, serve_processes
 
     _setup_logging()
     _check_migrated()
     level = state.settings.log_level.lower()
+    access_log = state.settings.access_log
     if workers > 1:
         # Worker processes import the app factory and read settings from the environment: hand the options on.
         os.environ[env_name("database_url")] = state.settings.database_url
         if state.config is not None:
             os.environ[CONFIG_ENV] = str(state.config.resolve())
-        uvicorn.run("dailypapers.web.asgi:app", factory=True, workers=workers, host=host, port=port, log_level=level)
+        serve_processes(host, port, workers, log_level=level, access_log=access_log)
         return
-    hub = _hub()
-    uvicorn.run(create_app(hub), host=host, port=port, log_level=level)
+    run_process(create_app(_hub()), host, port, log_level=level, access_log=access_log, reuse_port=False)
 
 
 @app.command()

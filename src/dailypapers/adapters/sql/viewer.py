@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from dailypapers.adapters.sql.base import SqlBase, storage_errors
 from dailypapers.adapters.sql.schema import collection_items, collections, data_version, follows, votes
+from dailypapers.domain.errors import StorageError
 from dailypapers.ports.viewer import ViewerMarks
 
 MARKS_CHUNK = 400  # two id lists per query: stay under every SQLite build's bound-parameter limit
@@ -50,8 +53,28 @@ class SqlViewerStore(SqlBase):
 
     @storage_errors
     def data_version(self) -> int:
+        path = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and path and path != ":memory:":
+            return self._sqlite_version(path)
         with self.engine.connect() as conn:
             return int(conn.scalar(_VERSION) or 0)
+
+    # Every anonymous page view reads the version: on SQLite through a connection of its own in autocommit (each
+    # SELECT sees the latest commit, WAL), ~10 µs instead of ~300 µs through a pooled SQLAlchemy connection.
+    _version_conn: sqlite3.Connection | None = None
+    _version_lock = threading.Lock()
+
+    def _sqlite_version(self, path: str) -> int:
+        with self._version_lock:
+            try:
+                if self._version_conn is None:
+                    self._version_conn = sqlite3.connect(
+                        path, timeout=30, isolation_level=None, check_same_thread=False
+                    )
+                row = self._version_conn.execute("SELECT version FROM data_version WHERE id = 1").fetchone()
+            except sqlite3.Error as exc:
+                raise StorageError(f"database error: {exc}") from exc
+        return int(row[0]) if row else 0
 
     @storage_errors
     def bump_data_version(self) -> None:

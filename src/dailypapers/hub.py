@@ -38,10 +38,12 @@ from dailypapers.ports import (
     Store,
     UpstreamSource,
 )
+from dailypapers.ports.backup import DatabaseBackup
 from dailypapers.ports.search import SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.activity import PaperActivity
+from dailypapers.usecases.backup import Backups
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
 from dailypapers.usecases.freshness import Freshness
@@ -98,6 +100,7 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         rate_limiter: RateLimiter,
         search_engine: SearchEngine,
         upstream_source: UpstreamSource,
+        backup: DatabaseBackup | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -113,6 +116,7 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         self.activity = PaperActivity(store, store, clock, lambda: self.trending_params)
         self.viewer = Viewer(store)  # the member's votes, saves and follows on a page, one query
         self.freshness = Freshness(store, clock)  # what cached public pages are valid for
+        self.backups = Backups(backup)  # `dailypapers backup` / `restore`
 
     # -- papers ------------------------------------------------------------------------------------------
 

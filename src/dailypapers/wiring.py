@@ -14,6 +14,7 @@ from dailypapers.adapters.github import GitHubClient
 from dailypapers.adapters.mail import make_mailer
 from dailypapers.adapters.mail_render import MailRenderer
 from dailypapers.adapters.ratelimit import LimitsRateLimiter
+from dailypapers.adapters.sql.backup import SqlBackup
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
 from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
@@ -55,6 +56,7 @@ def make_hub(
         LimitsRateLimiter(SqlLimitsStorage(engine)),
         search,
         upstream or UpstreamClient(settings),
+        SqlBackup(engine, settings.pg_bin_dir),
     )
     hub.digest_renderer = MailRenderer(settings)
     hub.paper_vectors = search  # the search engine's stored embeddings rank digest "picked for you" papers

@@ -136,8 +136,12 @@ class WrkResult:
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+    """wrk's latency text (`950.00us`, `12.5ms`, `2.57s`, `1.02m`) in ms; NaN when it has none (`-nan`)."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text.strip())
+    if found is None:
+        return float("nan")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}[unit]
 
 
 def wrk(base: str, path: str, *, seconds: int, connections: int, paths: list[str] | None = None) -> WrkResult:

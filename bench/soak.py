@@ -1,10 +1,10 @@
 """Steady under load: 10 minutes of wrk at 64 connections on the public pages and search, with data changing.
 
 Run: `.venv/bin/python -m bench.soak [--minutes 10]` (needs wrk and ../shared/data; the hub of bench/load.py).
-wrk runs one minute at a time over a mix of paths (the latest day, its week, its top paper; one request in 19 a search) while
-this process changes the data every `--change-seconds` (a vote's worth: the data version moves on, so every web
-process renders its pages again, as on a live hub). After each minute it samples the web processes' memory (RSS).
-It passes with 0 errors and the last minute's memory within +15% of the first minute's.
+wrk runs one minute at a time over a mix of paths (the latest day, its week, its top paper; one request in 19 a
+search) while this process changes the data every `--change-seconds` (a vote's worth: the data version moves on,
+so every web process renders its pages again, as on a live hub). After each minute it samples the web processes'
+memory (RSS). It passes with 0 errors and the last minute's memory within +15% of the first minute's.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from dailypapers.adapters.clock import FixedClock
+from dailypapers.domain.models import PaperView
 from dailypapers.hub import Hub
 from dailypapers.settings import Settings
 from dailypapers.web.app import create_app
@@ -35,7 +36,7 @@ def renders(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = hub.feed_for
 
-    def counted(period, page=1):  # type: ignore[no-untyped-def]
+    def counted(period, page=1):
         calls.append(period.slug)
         return real(period, page)
 
@@ -110,7 +111,12 @@ def test_new_vectors_render_paper_pages_again(
 ) -> None:
     asked: list[str] = []
     real = hub.similar_papers
-    monkeypatch.setattr(hub, "similar_papers", lambda arxiv_id, k=5: asked.append(arxiv_id) or real(arxiv_id, k))
+
+    def similar(arxiv_id: str, k: int = 5) -> list[PaperView]:
+        asked.append(arxiv_id)
+        return real(arxiv_id, k)
+
+    monkeypatch.setattr(hub, "similar_papers", similar)
     url = f"/papers/{day_ids[0]}"
     client.get(url)
     client.get(url)
@@ -143,7 +149,7 @@ def test_the_members_marks_cost_one_query_per_page(client: TestClient, hub: Hub,
     statements: list[str] = []
     engine: sa.Engine = hub.store.engine  # type: ignore[attr-defined]
 
-    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def record(conn, cursor, statement, *args):
         statements.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", record)

@@ -391,8 +391,9 @@ sa.Index("ix_collection_items_arxiv_id", collection_items.c.arxiv_id)
 
 # -- bookkeeping ---------------------------------------------------------------------------------------------
 
-# One row (id 1) whose version moves on with every change to papers, feed entries, comments and users, moved by
-# triggers (migration 0009); anonymous pages are cached per version. Not data: copies and backups skip it.
+# One row (id 1) whose version moves on with every change to the tables public pages show (papers, feed entries,
+# votes, comments, users, organizations, GitHub stars), moved by triggers (migration 0009); anonymous pages are
+# cached per version. Not data: copies and backups skip it.
 data_version = sa.Table(
     "data_version",
     metadata,

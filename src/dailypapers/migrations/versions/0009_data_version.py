@@ -10,7 +10,7 @@ On PostgreSQL the trigger is per statement and runs BEFORE it, so a transaction 
 any row lock of the watched tables: writers queue on it briefly instead of deadlocking.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -20,11 +20,22 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-WATCHED = ("papers", "feed_entries", "comments", "users")
+# What public pages are rendered from: papers and their feed entries, votes (counts and the vote chart), comments
+# and their authors, organizations (paper pages name them), GitHub stars.
+WATCHED = (
+    "papers",
+    "feed_entries",
+    "votes",
+    "comments",
+    "users",
+    "organizations",
+    "github_repos",
+    "github_star_snapshots",
+)
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 BUMP = "UPDATE data_version SET version = version + 1 WHERE id = 1"
 

@@ -49,6 +49,7 @@ def prepare(work: Path, embedder: str) -> None:
     """Import the shared data and embed it, once per work folder (a `ready` file marks a finished build)."""
     ready = work / f"ready-{embedder}"
     if ready.exists():
+        subprocess.run([DP, "migrate"], env=hub_env(work, embedder), check=True, stdout=subprocess.DEVNULL)
         return
     if work.exists():
         shutil.rmtree(work)

@@ -193,3 +193,19 @@ def test_page_cache_mb_zero_renders_every_request(uncached_client: TestClient, h
     assert first.status_code == 200
     assert "etag" not in first.headers
     assert uncached_client.head(DAY_URL).content == b""
+
+
+def test_warm_up_renders_the_hot_pages_before_the_first_visitor(
+    client: TestClient, hub: Hub, day_ids: list[str], renders: list[str]
+) -> None:
+    """What `serve` runs in each web process before it binds its socket (web/serving.py)."""
+    import asyncio
+
+    from dailypapers.web.warmup import warm_up
+
+    asyncio.run(warm_up(client.app))  # type: ignore[arg-type]
+    warmed = len(renders)
+    assert warmed == 4  # home, the latest day, its week and month
+    for url in ("/", DAY_URL, "/week/2026-W34", "/month/2026-08"):
+        assert client.get(url).status_code == 200
+    assert len(renders) == warmed  # the first visitors were served from memory

@@ -8,7 +8,7 @@ PORT ?= 8000
 
 MODELS := data/models
 
-.PHONY: serve test lint typecheck pytest fuzz bench bench-search models install clean
+.PHONY: serve test lint typecheck pytest fuzz bench bench-search bench-load bench-soak models install clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ bench: install
 
 bench-search: install models
 	$(BIN)/python bench/search_quality.py
+
+# wrk against `serve --workers 2` on a hub built from ../shared/data (apt-get install wrk); not part of `make test`.
+bench-load: install models
+	$(BIN)/python -m bench.load
+
+bench-soak: install models
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -241,23 +241,25 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Web processes; above 1 each builds its own app from settings.")] = 1,
 ) -> None:
-    """Serve the web pages (run `dailypapers worker` beside it for harvesting)."""
-    import uvicorn
+    """Serve the web pages (run `dailypapers worker` beside it for harvesting).
 
+    Each process loads its indexes, embedder and templates and renders the hot pages before it binds its socket.
+    """
     from dailypapers.web.app import create_app
+    from dailypapers.web.serving import run_process, serve_processes
 
     _setup_logging()
     _check_migrated()
     level = state.settings.log_level.lower()
+    access_log = state.settings.access_log
     if workers > 1:
         # Worker processes import the app factory and read settings from the environment: hand the options on.
         os.environ[env_name("database_url")] = state.settings.database_url
         if state.config is not None:
             os.environ[CONFIG_ENV] = str(state.config.resolve())
-        uvicorn.run("dailypapers.web.asgi:app", factory=True, workers=workers, host=host, port=port, log_level=level)
+        serve_processes(host, port, workers, log_level=level, access_log=access_log)
         return
-    hub = _hub()
-    uvicorn.run(create_app(hub), host=host, port=port, log_level=level)
+    run_process(create_app(_hub()), host, port, log_level=level, access_log=access_log, reuse_port=False)
 
 
 @app.command()
@@ -321,6 +323,35 @@ def migrate_data(
         dst.dispose()
 
 
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="File to write, e.g. /backups/dailypapers-$(date +%F).backup.")],
+) -> None:
+    """Write a consistent copy of the database while the hub serves and writes (SQLite backup API / pg_dump)."""
+    _check_migrated()
+    try:
+        report = _hub().backups.backup(path)
+    except DailyPapersError as exc:
+        raise _fail(str(exc)) from None
+    rows = f"{report.total_rows} rows " if report.rows else ""
+    typer.echo(
+        f"backed up {rows}to {report.path} ({file_size(report.path)} bytes); integrity check: {report.integrity}"
+    )
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file written by `dailypapers backup`.")],
+) -> None:
+    """Load a backup into an empty database (fresh or only migrated), migrate it and check its integrity."""
+    try:
+        report = _hub().backups.restore(path)
+    except DailyPapersError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"restored {report.total_rows} rows from {report.path}; integrity check: {report.integrity}")
+    typer.echo("search indexes are derived data: rebuild them with `dailypapers reindex` and `dailypapers embed`")
+
+
 admin_app = typer.Typer(help="Manage administrators.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 
@@ -358,6 +389,7 @@ def reindex(
     search = cast(SearchService, hub.search_engine)
     with tqdm(total=hub.store.count_papers(), unit=" papers", desc="reindex", file=sys.stderr) as bar:
         count = search.reindex(progress=_Bar(bar), vectors=vectors)
+    hub.freshness.changed()  # cached pages show similar papers from the index
     typer.echo(f"indexed {count} papers")
 
 
@@ -371,6 +403,7 @@ def embed() -> None:
         raise _fail("no embedder configured, or its model is not built yet (run `make models`)")
     with tqdm(total=hub.store.count_papers(), unit=" papers", desc="embed", file=sys.stderr) as bar:
         report = search.backfill(progress=_Bar(bar))
+    hub.freshness.changed()
     typer.echo(f"embedded {report.embedded} papers ({report.per_second:.1f} papers/s), {report.unchanged} up to date")
 
 

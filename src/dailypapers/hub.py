@@ -38,18 +38,22 @@ from dailypapers.ports import (
     Store,
     UpstreamSource,
 )
+from dailypapers.ports.backup import DatabaseBackup
 from dailypapers.ports.enrichment import ChatModel, HubLinksSource, KeywordExtractor, PdfSource, ThumbnailRenderer
 from dailypapers.ports.search import SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.activity import PaperActivity
+from dailypapers.usecases.backup import Backups
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
 from dailypapers.usecases.enrichment import Enricher
+from dailypapers.usecases.freshness import Freshness
 from dailypapers.usecases.library import LibraryMixin
 from dailypapers.usecases.personal import PersonalMixin
 from dailypapers.usecases.trends import TopicTrends
 from dailypapers.usecases.upstream import UpstreamSync
+from dailypapers.usecases.viewer import Viewer
 from dailypapers.usecases.voting import VotingMixin
 
 log = logging.getLogger(__name__)
@@ -103,6 +107,7 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         hub_links: HubLinksSource,
         keyword_extractor: Callable[[], KeywordExtractor],
         thumbnail_renderer: ThumbnailRenderer,
+        backup: DatabaseBackup | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -129,6 +134,9 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
             search_engine,
             clock,
         )
+        self.viewer = Viewer(store)  # the member's votes, saves and follows on a page, one query
+        self.freshness = Freshness(store, clock)  # what cached public pages are valid for
+        self.backups = Backups(backup)  # `dailypapers backup` / `restore`
 
     # -- papers ------------------------------------------------------------------------------------------
 

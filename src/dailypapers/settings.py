@@ -200,6 +200,17 @@ class Settings:
         "(44 vs 53 papers/s). `false` for the fastest backfills.",
     )
     embedder_threads: int = _setting(0, "onnxruntime threads for the transformer embedder (0: all cores).")
+    page_cache_mb: int = _setting(
+        32,
+        "Memory per web process for the HTML of anonymous day / week / month / paper pages, each rendered once per "
+        "data change (docs/performance.md); 0 renders every request.",
+    )
+    access_log: bool = _setting(
+        False, "Log every request (uvicorn's access log); off by default: the reverse proxy logs them already."
+    )
+    pg_bin_dir: str = _setting(
+        "", "Folder of `pg_dump` / `pg_restore` for `backup` / `restore` on PostgreSQL; empty: found on PATH."
+    )
 
     @classmethod
     def documented(cls) -> list[tuple[str, Any, str]]:

@@ -18,6 +18,7 @@ from dailypapers.adapters.mail import make_mailer
 from dailypapers.adapters.mail_render import MailRenderer
 from dailypapers.adapters.pdf_http import ArxivPdfClient
 from dailypapers.adapters.ratelimit import LimitsRateLimiter
+from dailypapers.adapters.sql.backup import SqlBackup
 from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
 from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
@@ -71,6 +72,7 @@ def make_hub(
         hub_links or HubLinksClient(settings),
         YakeExtractor,
         PdfiumRenderer(),
+        SqlBackup(engine, settings.pg_bin_dir),
     )
     hub.digest_renderer = MailRenderer(settings, thumbnails=store.thumbnails)
     hub.paper_vectors = search  # the search engine's stored embeddings rank digest "picked for you" papers

@@ -113,6 +113,7 @@ class Worker:
             return
         if report.embedded:
             log.info("embedded %d papers (%.1f papers/s)", report.embedded, report.per_second)
+            self.hub.freshness.changed()  # paper pages list similar papers by vector: cached pages must go
 
     def enrich_pending(self) -> EnrichReport | None:
         """One round of enrichment (`enrich_batch` papers per kind, feed papers first) under the `enrich` lease;

@@ -30,9 +30,9 @@ def test_downgrade_to_base_and_back(database_url: str) -> None:
     engine.dispose()
 
 
-def test_0009_backfills_audit_subjects_and_retires_the_names_of_deleted_accounts(store_url: str) -> None:
+def test_0010_backfills_audit_subjects_and_retires_the_names_of_deleted_accounts(store_url: str) -> None:
     engine = create_engine(store_url)
-    downgrade(engine, "0008")
+    downgrade(engine, "0009")
     early, entry_time, late = "2026-01-01 00:00:00+00", "2026-02-01 00:00:00+00", "2026-03-01 00:00:00+00"
     with engine.begin() as conn:
         for uid, name, created in (

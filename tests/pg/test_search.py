@@ -188,7 +188,7 @@ def test_hiding_takes_a_paper_out_of_the_index_and_unhiding_brings_it_back(pg_hu
     admin = pg_hub.store.set_admin(pg_hub.store.get_or_create_user("root@example.org", "root", NOW).id, True)
     grasping = "2401.00003"  # first for "robot grasping policies" in every mode
     assert pg_hub.hide_paper(admin, grasping, "spam")
-    # In the hiding transaction (migration 0009's trigger): no document, no vector, nothing queued.
+    # In the hiding transaction (migration 0010's trigger): no document, no vector, nothing queued.
     assert [_index_rows(pg_search, t, grasping) for t in ("documents", "vectors", "queue")] == [0, 0, 0]
     for mode in ("keyword", "semantic", "hybrid"):
         assert grasping not in ids(pg_search.search("robot grasping policies", mode=mode)), mode

@@ -40,7 +40,7 @@ from dailypapers.pgsearch.vectors import MAX_EF_SEARCH, PgVectors, signed
 from dailypapers.ports import ProgressSink, Store
 from dailypapers.ports.search import EmbedReport
 from dailypapers.search import ParsedQuery, SearchFilters, SearchHit, SearchMode, SearchResults
-from dailypapers.search.embedders import Embedder, document_text
+from dailypapers.search.embedders import Embedder, QueryVectors, document_text
 from dailypapers.search.fusion import FusionConfig, fuse
 from dailypapers.search.service import plan_search, text_hash
 
@@ -72,10 +72,19 @@ class PgSearch:
         if engine.dialect.name != "postgresql":
             raise StorageError("PgSearch needs a PostgreSQL database; SQLite uses search.SearchService")
         self.store, self.engine, self.embedder = store, engine, embedder
+        self._query_vectors: QueryVectors | None = None
         self.keyword = keyword or PgKeywordConfig()
         self.fusion = fusion or FusionConfig()
         self.embed_on_index = embed_on_index
         self.vectors = PgVectors(embedder.name, embedder.dim) if embedder is not None else None
+
+    @property
+    def query_vectors(self) -> QueryVectors:
+        """The embedder's query vectors, kept per text (rebuilt if the embedder is swapped)."""
+        assert self.embedder is not None
+        if self._query_vectors is None or self._query_vectors.embedder is not self.embedder:
+            self._query_vectors = QueryVectors(self.embedder)
+        return self._query_vectors
 
     def paper_vectors(self, arxiv_ids: Sequence[str]) -> dict[str, list[float]]:
         """Stored embeddings of these papers; empty without an embedder."""
@@ -367,7 +376,7 @@ class PgSearch:
     def _semantic(self, conn: sa.Connection, parsed: ParsedQuery, depth: int) -> list[tuple[str, float]]:
         assert self.embedder is not None
         assert self.vectors is not None
-        query_vector = self.embedder.embed([parsed.text])[0]
+        query_vector = self.query_vectors(parsed.text)
         if not has_restrictions(parsed):
             return self.vectors.nearest(conn, query_vector, depth)
         sql = Sql()

@@ -87,7 +87,7 @@ class PgVectors:
         k = min(k, MAX_EF_SEARCH)
         conn.execute(sa.text("SELECT set_config('hnsw.ef_search', :ef, true)"), {"ef": str(max(EF_SEARCH, k))})
         distance = f"{self.column} <=> CAST(:q AS vector({self.dim}))"
-        # Hiding a paper deletes its vector (migration 0009's trigger); the check here covers a vector an embedding
+        # Hiding a paper deletes its vector (migration 0010's trigger); the check here covers a vector an embedding
         # transaction wrote while the hide committed, so it can only shorten a list, never show a hidden paper.
         rows = conn.execute(
             sa.text(

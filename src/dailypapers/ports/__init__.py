@@ -14,6 +14,7 @@ from dailypapers.ports.personal import PersonalStore
 from dailypapers.ports.search import SearchEngine
 from dailypapers.ports.trends import ActivityStore, TrendsStore
 from dailypapers.ports.upstream import UpstreamSource, UpstreamStore
+from dailypapers.ports.viewer import DataVersionStore, ViewerStore
 from dailypapers.ports.votes import GitHubSource, VoteStore
 
 
@@ -30,6 +31,8 @@ class Store(
     TrendsStore,
     ActivityStore,
     EnrichmentStore,
+    ViewerStore,
+    DataVersionStore,
     Protocol,
 ):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
@@ -40,6 +43,7 @@ __all__ = [
     "ActivityStore",
     "ArxivSource",
     "Clock",
+    "DataVersionStore",
     "DigestStore",
     "DiscussionStore",
     "EnrichmentStore",
@@ -56,5 +60,6 @@ __all__ = [
     "TrendsStore",
     "UpstreamSource",
     "UpstreamStore",
+    "ViewerStore",
     "VoteStore",
 ]

@@ -24,7 +24,7 @@ from dailypapers.domain.models import Paper
 from dailypapers.domain.query import ParsedQuery, SearchFilters, parse_query
 from dailypapers.ports import ProgressSink, Store
 from dailypapers.ports.search import MODES, EmbedReport, SearchHit, SearchMode, SearchResults
-from dailypapers.search.embedders import Embedder, Vectors, document_text, embed_documents
+from dailypapers.search.embedders import Embedder, QueryVectors, Vectors, document_text, embed_documents
 from dailypapers.search.fusion import FusionConfig, fuse
 from dailypapers.search.keyword import KeywordConfig, KeywordIndex, category_terms, paper_key
 from dailypapers.search.vectors import Facts, VectorIndex
@@ -121,6 +121,7 @@ class SearchService:
         embed_on_index: bool = False,
     ) -> None:
         self.store, self.root, self.embedder = store, root, embedder
+        self._query_vectors: QueryVectors | None = None
         self.fusion = fusion or FusionConfig()
         self.embed_on_index = embed_on_index
         self.keyword = KeywordIndex(root / "keyword", keyword)
@@ -128,6 +129,14 @@ class SearchService:
         if embedder is not None:
             self.vectors = VectorIndex.open(root / "vectors" / _slug(embedder.name), embedder.name, embedder.dim)
         self._pending = root / f"pending-{_slug(embedder.name)}.txt" if embedder else None
+
+    @property
+    def query_vectors(self) -> QueryVectors:
+        """The embedder's query vectors, kept per text (rebuilt if the embedder is swapped)."""
+        assert self.embedder is not None
+        if self._query_vectors is None or self._query_vectors.embedder is not self.embedder:
+            self._query_vectors = QueryVectors(self.embedder)
+        return self._query_vectors
 
     # -- indexing ----------------------------------------------------------------------------------------
 
@@ -281,7 +290,7 @@ class SearchService:
         if mode == "keyword":
             return self.keyword.search(parsed, limit=depth)[0]
         assert self.embedder is not None
-        query_vector = self.embedder.embed([parsed.text])[0]
+        query_vector = self.query_vectors(parsed.text)
         checked = _FilterChecks()  # one query's filter work, shared by the feedback pass
         if mode == "semantic":
             return self._vector_list(parsed, query_vector, depth, checked)

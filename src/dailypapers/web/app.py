@@ -43,6 +43,7 @@ from dailypapers.web import (
     search_pages,
     trends_pages,
 )
+from dailypapers.web.page_cache import PageCacheMiddleware
 from dailypapers.web.sanity import refuse_nul
 from dailypapers.web.security import SecurityHeadersMiddleware
 from dailypapers.web.subscriptions import router as subscriptions_router
@@ -97,6 +98,12 @@ def create_app(hub: Hub) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)  # a bug: still the API's JSON shape, or the error page
+    app.add_middleware(
+        PageCacheMiddleware,
+        token=hub.freshness.token,
+        max_bytes=hub.settings.page_cache_mb * 1024 * 1024,
+        inline_token=hub.settings.database_url.startswith("sqlite"),
+    )
     # Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP would block.
     app.add_middleware(SecurityHeadersMiddleware, csp_exempt=[p for p in (app.docs_url, app.redoc_url) if p])
     return app

@@ -77,7 +77,7 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 _AUTH_KEY = "dp_auth"  # request.state: the cached Auth
 _NEW_ANON_KEY = "dp_new_anon"  # request.state: an anonymous id to set as a cookie on the response
-_PERSONAL_KEY = "dp_personal"  # request.state: the page shows a user or a CSRF token, so no shared caching
+PERSONAL_STATE = "dp_personal"  # request.state: the page shows a user or a CSRF token, so no shared caching
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -206,7 +206,7 @@ def csrf_token(request: Request) -> str:
     """The CSRF token for forms on this response: bound to the session, else to the anonymous cookie (made
     here when missing, and set on the response by AuthCookieMiddleware)."""
     settings = _hub(request).settings
-    setattr(request.state, _PERSONAL_KEY, True)
+    setattr(request.state, PERSONAL_STATE, True)
     session = session_token(request)
     if session:
         return _csrf(settings, "session", session)
@@ -314,7 +314,7 @@ class AuthCookieMiddleware:
                 anon = state.get(_NEW_ANON_KEY)
                 if anon:
                     headers.append("set-cookie", _anon_cookie_header(scope["app"].state.hub.settings, anon))
-                if state.get(_PERSONAL_KEY) and "cache-control" not in headers:
+                if state.get(PERSONAL_STATE) and "cache-control" not in headers:
                     headers["Cache-Control"] = "private, no-cache"
             await send(message)
 
@@ -337,7 +337,7 @@ def _template_current_user(context: jinja2.runtime.Context) -> User | None:
     except DailyPapersError:  # an error page rendered because the database is down must still render
         return None
     if user is not None:
-        setattr(request.state, _PERSONAL_KEY, True)
+        setattr(request.state, PERSONAL_STATE, True)
     return user
 
 

@@ -219,7 +219,7 @@ def collection_page(
         "page": page,
         "collection_url": base,
         "exports": [(label, f"{base}.{FORMATS[fmt][0]}") for fmt, label in _EXPORT_LABELS],
-        "saved_ids": hub.saved_ids(viewer, [e.view.paper.arxiv_id for e in page.entries]),
+        "marks": hub.viewer.marks(viewer, [e.view.paper.arxiv_id for e in page.entries]),
         "newer_page_url": f"{base}?p={page.page - 1}" if page.page > 1 else None,
         "older_page_url": f"{base}?p={page.page + 1}" if page.has_more else None,
     }

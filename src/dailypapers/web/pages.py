@@ -13,12 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
 from dailypapers.domain.errors import InvalidInput, NotFound
-from dailypapers.domain.models import Paper
+from dailypapers.domain.models import PaperView, User
 from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.hub import FeedPage, Hub
 from dailypapers.web import activity_charts, discussion, present
 from dailypapers.web.auth import current_user
 from dailypapers.web.enrichment import card_extras, media_policy, paper_extras
+from dailypapers.web.page_cache import CachedPage
 from dailypapers.web.templating import render
 
 MAX_PAGE = 100_000  # far past any real feed; bounds the OFFSET a crafted URL can ask the database for
@@ -44,24 +45,24 @@ def wants_json(request: Request) -> bool:
 # -- feeds -------------------------------------------------------------------------------------------------
 
 
-@router.get("/", name="home")
+@router.get("/", name="home", dependencies=[CachedPage])
 def home(request: Request, hub: HubDep, p: str | None = None) -> Response:
     """The latest day with papers, rendered like its /date/ page."""
     feed = hub.feed_for(hub.latest_day(), parse_page(p))
-    return render(request, "feed.html", feed_context(feed, hub, is_home=True) | _votes(request, hub, feed))
+    return render(request, "feed.html", feed_context(feed, hub, is_home=True) | _marks(request, hub, feed))
 
 
-@router.get("/date/{slug}", name="day")
+@router.get("/date/{slug}", name="day", dependencies=[CachedPage])
 def day(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
     return _feed_response(request, hub, "date", slug, p)
 
 
-@router.get("/week/{slug}", name="week")
+@router.get("/week/{slug}", name="week", dependencies=[CachedPage])
 def week(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
     return _feed_response(request, hub, "week", slug, p)
 
 
-@router.get("/month/{slug}", name="month")
+@router.get("/month/{slug}", name="month", dependencies=[CachedPage])
 def month(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
     return _feed_response(request, hub, "month", slug, p)
 
@@ -79,16 +80,12 @@ def latest_month(hub: HubDep) -> Response:
 
 def _feed_response(request: Request, hub: Hub, kind: PeriodKind, slug: str, p: str | None) -> Response:
     feed = hub.feed(kind, slug, parse_page(p))
-    return render(request, "feed.html", feed_context(feed, hub) | _votes(request, hub, feed))
+    return render(request, "feed.html", feed_context(feed, hub) | _marks(request, hub, feed))
 
 
-def _votes(request: Request, hub: Hub, feed: FeedPage) -> dict[str, Any]:
-    """The visitor's upvotes and saves among the page's papers, a query each (otherwise every card's buttons ask)."""
-    user = current_user(request)
-    if user is None:
-        return {}
-    ids = [item.paper.arxiv_id for item in feed.items]
-    return {"upvoted_ids": hub.upvoted_ids(user, ids), "saved_ids": hub.saved_ids(user, ids)}
+def _marks(request: Request, hub: Hub, feed: FeedPage) -> dict[str, Any]:
+    """The member's upvotes and saves among the page's papers, one query for the page (none for visitors)."""
+    return {"marks": hub.viewer.marks(current_user(request), [item.paper.arxiv_id for item in feed.items])}
 
 
 def parse_page(raw: str | None) -> int:
@@ -140,30 +137,31 @@ def _neighbour(period: Period | None) -> present.Link | None:
 # -- papers ------------------------------------------------------------------------------------------------
 
 
-@router.get("/papers/{arxiv_id:path}", name="paper")
+@router.get("/papers/{arxiv_id:path}", name="paper", dependencies=[CachedPage])
 def paper_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     """Any id form is accepted; anything but the bare canonical id redirects there, so each paper has one URL."""
     canonical = parse_arxiv_ref(arxiv_id).arxiv_id
     if arxiv_id != canonical:
         return RedirectResponse(present.paper_url(canonical), status_code=301)
-    paper = hub.paper(canonical)
-    context = paper_context(paper, hub)
+    view = hub.paper_view(canonical)
+    context = paper_context(view, hub, current_user(request))
     response = render(request, "paper.html", context)
     if policy := media_policy(context["media"]):  # upstream media load from their own hosts, and only those
         response.headers["Content-Security-Policy"] = policy
     return response
 
 
-def paper_context(paper: Paper, hub: Hub) -> dict[str, Any]:
-    view = hub.paper_view(paper.arxiv_id)
-    entry = view.entry
-    organization = view.organization
+def paper_context(view: PaperView, hub: Hub, viewer: User | None) -> dict[str, Any]:
+    """Everything paper.html shows, the viewer's votes, save and followed authors included (one query)."""
+    paper, entry, organization = view.paper, view.entry, view.organization
     return {
         "title": paper.title,
         "paper": paper,
         "entry": entry,
         "via": present.attribution(entry),
         "organization_name": (organization.fullname if organization else None) or (entry and entry.organization),
+        "vote_count": view.upvotes,
+        "marks": hub.viewer.marks(viewer, [paper.arxiv_id], paper.authors),
         "feed_day": _neighbour(period_containing("date", entry.feed_date)) if entry else None,
         "doi_url": f"https://doi.org/{paper.doi}" if paper.doi else None,
         "license_url": paper.license if paper.license and paper.license.startswith(("http://", "https://")) else None,

@@ -49,8 +49,7 @@ def for_you_page(request: Request, hub: HubDep, user: RequireUser) -> Response:
         "items": items,
         "days": FOR_YOU_DAYS,
         "weight_percent": round(prefs.trending_weight * 100),
-        "upvoted_ids": hub.upvoted_ids(user, ids),
-        "saved_ids": set(),  # for_you never lists saved papers: no query per card
+        "marks": hub.viewer.marks(user, ids),
         "feed_url": f"/feeds/for-you/{hub.for_you_feed_key(user)}.atom",
         "has_rules": not hub.personal_rules(user.id).is_empty,
     }

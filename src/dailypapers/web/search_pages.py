@@ -141,8 +141,7 @@ def results_context(
     return {
         "results": results,
         "hits": hits,
-        "upvoted_ids": hub.upvoted_ids(user, [hit.arxiv_id for hit, _ in hits]),
-        "saved_ids": hub.saved_ids(user, [hit.arxiv_id for hit, _ in hits]),
+        "marks": hub.viewer.marks(user, [hit.arxiv_id for hit, _ in hits]),
         "first_rank": (results.page - 1) * results.page_size + 1,
         "active_filters": filter_labels(results.query.filters),
         "excluded": results.query.excluded,

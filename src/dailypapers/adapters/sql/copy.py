@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dailypapers.adapters.sql.engine import WRITE
-from dailypapers.adapters.sql.schema import metadata
+from dailypapers.adapters.sql.schema import BOOKKEEPING_TABLES, metadata
 from dailypapers.domain.errors import ConfigError, StorageError
 
 BATCH = 5000
@@ -25,9 +25,14 @@ class TableCopy:
         return self.source_rows == self.target_rows
 
 
+def data_tables() -> list[sa.Table]:
+    """The tables that hold the hub's data, in foreign-key order (bookkeeping such as data_version left out)."""
+    return [t for t in metadata.sorted_tables if t.name not in BOOKKEEPING_TABLES]
+
+
 def count_rows(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) or 0 for t in metadata.sorted_tables}
+        return {t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) or 0 for t in data_tables()}
 
 
 def copy_database(
@@ -40,7 +45,7 @@ def copy_database(
     if any(count_rows(target).values()):
         raise ConfigError("the target database is not empty; migrate-data copies into a fresh, migrated database")
     with target.connect().execution_options(**WRITE) as out, out.begin():
-        for table in metadata.sorted_tables:
+        for table in data_tables():
             with source.connect() as src:
                 rows = src.execution_options(yield_per=BATCH).execute(sa.select(table))
                 for batch in rows.partitions(BATCH):
@@ -61,7 +66,7 @@ def copy_database(
 
 def _advance_sequences(conn: sa.Connection) -> None:
     """Rows were inserted with their ids, so PostgreSQL's id sequences must be moved past the largest one."""
-    for table in metadata.sorted_tables:
+    for table in data_tables():
         keys = list(table.primary_key.columns)
         if len(keys) != 1 or not isinstance(keys[0].type, sa.Integer):
             continue

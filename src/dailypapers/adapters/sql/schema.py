@@ -446,3 +446,15 @@ hub_links = sa.Table(
     sa.Column("num_spaces", sa.Integer, nullable=False),
     sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
+# -- bookkeeping ---------------------------------------------------------------------------------------------
+
+# One row (id 1) whose version moves on with every change to the tables public pages show (papers, feed entries,
+# votes, comments, users, organizations, GitHub stars), moved by triggers (migration 0011); anonymous pages are
+# cached per version. Not data: copies and backups skip it.
+data_version = sa.Table(
+    "data_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+BOOKKEEPING_TABLES = frozenset({"data_version"})

@@ -21,6 +21,7 @@ from dailypapers.adapters.sql.rows import entry_from_row, entry_values, paper_fr
 from dailypapers.adapters.sql.schema import VISIBLE, feed_entries, job_state, organizations, papers
 from dailypapers.adapters.sql.trends import SqlTrendsStore
 from dailypapers.adapters.sql.upstream import SqlUpstreamStore
+from dailypapers.adapters.sql.viewer import SqlViewerStore
 from dailypapers.adapters.sql.votes import SqlVoteStore, trending_score_expr
 from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Organization, Paper, PaperView, UpsertResult
 from dailypapers.domain.ranking import DEFAULT_PARAMS
@@ -57,6 +58,7 @@ class SqlStore(
     SqlUpstreamStore,
     SqlTrendsStore,
     SqlEnrichmentStore,
+    SqlViewerStore,
 ):
     """The Store port: papers and feed here, the community parts in their own modules."""
 

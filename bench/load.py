@@ -1,0 +1,132 @@
+"""Throughput of the public pages under load, as ratios to a static file served by the same server in the same run.
+
+Run: `.venv/bin/python -m bench.load [--rounds 3] [--seconds 10] [--embedder static|transformer]` (needs wrk and
+../shared/data). It builds a hub from the shared data once (in data/bench-load/, ~2 min with the static embedder;
+the transformer embeds ~83k papers in well over half an hour on 2 cores), starts `dailypapers serve --workers 2` and
+measures with wrk at 64 connections:
+
+- cold: the latest day page for 5 s right after the port opens, with no warm-up request of ours;
+- then per round: /static/style.css, the latest day page, its week page, the day's top paper, and hybrid search
+  over 200 different queries (three words of real titles, round-robin, so each is asked again ~every 200 requests).
+
+Each page's figure is its requests/s divided by the static file's in the same round; the worst round counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.webload import (
+    ROOT,
+    STATIC,
+    WrkResult,
+    cpu_name,
+    hub_env,
+    load_average,
+    prepare,
+    queries,
+    require_tools,
+    start_server,
+    wrk,
+)
+
+GOALS = {"day": 0.8, "week": 0.8, "paper": 0.8, "search": 0.25, "cold": 0.5}
+
+
+def page_paths(work: Path, embedder: str) -> dict[str, str]:
+    """The latest day with papers, its week and its most upvoted paper, as the hub itself finds them."""
+    import os
+
+    from dailypapers.domain.periods import period_containing
+    from dailypapers.settings import load_settings
+    from dailypapers.web import present
+    from dailypapers.wiring import make_hub
+
+    os.environ.update(hub_env(work, embedder))
+    hub = make_hub(load_settings())
+    day = hub.latest_day()
+    top = hub.feed_for(day).items[0].paper.arxiv_id
+    hub.store.engine.dispose()  # type: ignore[attr-defined]
+    return {
+        "day": present.period_url(day),
+        "week": present.period_url(period_containing("week", day.start)),
+        "paper": present.paper_url(top),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench-load")
+    parser.add_argument("--embedder", default="static", choices=["static", "transformer"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--json", type=Path, help="Also write the figures here.")
+    args = parser.parse_args()
+    require_tools()
+    prepare(args.work, args.embedder)
+    paths = page_paths(args.work, args.embedder)
+    search = ["/search?" + urlencode({"q": q}) for q in queries(args.queries)]
+    print(f"CPU: {cpu_name()}; load average before: {load_average()}; pages: {paths}", flush=True)
+
+    server = start_server(args.work, args.embedder, args.port, args.workers)
+    runs: dict[str, list[WrkResult]] = {}
+    try:
+        common = {"seconds": args.seconds, "connections": args.connections}
+        cold = wrk(server.base, paths["day"], seconds=5, connections=args.connections)
+        print(f"cold day page: {cold.requests_per_second:.0f} req/s, p99 {cold.p99_ms:.0f} ms", flush=True)
+        for n in range(args.rounds):
+            measured = {"static": wrk(server.base, STATIC, **common)}
+            for name, path in paths.items():
+                measured[name] = wrk(server.base, path, **common)
+            measured["search"] = wrk(server.base, search[0], paths=search, **common)
+            for name, result in measured.items():
+                runs.setdefault(name, []).append(result)
+            static = measured["static"].requests_per_second
+            print(
+                f"round {n + 1} (load {load_average()}): "
+                + ", ".join(
+                    f"{name} {r.requests_per_second:.0f}/s ({r.requests_per_second / static:.2f}x, "
+                    f"p99 {r.p99_ms:.0f} ms)"
+                    for name, r in measured.items()
+                ),
+                flush=True,
+            )
+        rss = server.rss_mb()
+    finally:
+        server.stop()
+
+    ratios = {
+        name: min(r.requests_per_second / s.requests_per_second for r, s in zip(results, runs["static"], strict=True))
+        for name, results in runs.items()
+        if name != "static"
+    }
+    ratios["cold"] = cold.requests_per_second / runs["static"][0].requests_per_second
+    figures = {
+        "cpu": cpu_name(),
+        "static_rps_worst": min(r.requests_per_second for r in runs["static"]),
+        "ratios_worst_round": {k: round(v, 2) for k, v in ratios.items()},
+        "day_p99_ms_worst": max(r.p99_ms for r in runs["day"]),
+        "errors": sum(r.errors for results in runs.values() for r in results) + cold.errors,
+        "web_rss_mb": round(rss, 1),
+        "load_average_after": load_average(),
+    }
+    print("\n| figure | worst of rounds | goal |\n|---|---|---|")
+    print(f"| static file | {figures['static_rps_worst']:.0f} req/s | — |")
+    for name, goal in GOALS.items():
+        print(f"| {name} | {ratios[name]:.2f}x static | ≥ {goal}x {'✓' if ratios[name] >= goal else '✗'} |")
+    print(f"| day page p99 | {figures['day_p99_ms_worst']:.0f} ms | ≤ 100 ms |")
+    print(f"| errors | {figures['errors']} | 0 |")
+    print(f"| web RSS ({args.workers} processes) | {figures['web_rss_mb']} MB | — |")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

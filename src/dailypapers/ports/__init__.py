@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from dailypapers.ports.accounts import AccountStore, Mailer, RateLimiter
+from dailypapers.ports.authors import AuthorStore, ClaimStore
 from dailypapers.ports.digests import DigestStore
 from dailypapers.ports.discussion import DiscussionStore
 from dailypapers.ports.library import LibraryStore
@@ -25,6 +26,8 @@ class Store(
     PersonalStore,
     LibraryStore,
     UpstreamStore,
+    AuthorStore,
+    ClaimStore,
     Protocol,
 ):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
@@ -33,6 +36,8 @@ class Store(
 __all__ = [
     "AccountStore",
     "ArxivSource",
+    "AuthorStore",
+    "ClaimStore",
     "Clock",
     "DigestStore",
     "DiscussionStore",

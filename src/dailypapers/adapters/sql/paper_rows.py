@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from dailypapers.adapters.sql.base import chunks
 from dailypapers.adapters.sql.rows import paper_from_row, paper_values
-from dailypapers.adapters.sql.schema import papers
+from dailypapers.adapters.sql.schema import paper_authors, papers
+from dailypapers.domain.authors import index_entries
 from dailypapers.domain.merging import merge_paper
 from dailypapers.domain.models import Paper, UpsertResult
 
@@ -24,25 +25,46 @@ def papers_by_id(conn: sa.Connection, ids: Sequence[str]) -> dict[str, Paper]:
 
 
 def upsert_papers_in(conn: sa.Connection, batch: Sequence[Paper]) -> UpsertResult:
-    """Insert new papers and merge known ones (merging.merge_paper); a merge that changes nothing writes nothing."""
+    """Insert new papers and merge known ones (merging.merge_paper); a merge that changes nothing writes nothing.
+
+    The author-name index (paper_authors) follows in the same transaction: rows for new papers, and new rows for
+    papers whose author list changed.
+    """
     now = datetime.now(UTC)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     skipped = 0
+    authors: dict[str, tuple[str, ...]] = {}  # papers whose index rows are (re)written
     stored = papers_by_id(conn, [p.arxiv_id for p in batch])
     for paper in batch:
         known = stored.get(paper.arxiv_id)
         if known is None:
             inserts.append({**paper_values(paper), "created_at": now, "modified_at": now})
+            authors[paper.arxiv_id] = paper.authors
             continue
         merged = merge_paper(known, paper)
         if merged == known:
             skipped += 1
         else:
             updates.append({**paper_values(merged), "b_id": merged.arxiv_id, "modified_at": now})
+            if merged.authors != known.authors:
+                authors[merged.arxiv_id] = merged.authors
     if inserts:
         conn.execute(papers.insert(), inserts)
     if updates:
         values: dict[str, Any] = {c: sa.bindparam(c) for c in updates[0] if c not in ("b_id", "arxiv_id")}
         conn.execute(papers.update().where(papers.c.arxiv_id == sa.bindparam("b_id")).values(values), updates)
+    _index_authors(conn, authors, replace=[row["b_id"] for row in updates if row["b_id"] in authors])
     return UpsertResult(tuple(row["arxiv_id"] for row in inserts), tuple(row["b_id"] for row in updates), skipped)
+
+
+def _index_authors(conn: sa.Connection, authors: dict[str, tuple[str, ...]], replace: list[str]) -> None:
+    for chunk in chunks(replace):
+        conn.execute(paper_authors.delete().where(paper_authors.c.arxiv_id.in_(chunk)))
+    rows = [
+        {"arxiv_id": arxiv_id, "position": position, "name": name, "initials_key": key}
+        for arxiv_id, names in authors.items()
+        for position, name, key in index_entries(names)
+    ]
+    if rows:
+        conn.execute(paper_authors.insert(), rows)

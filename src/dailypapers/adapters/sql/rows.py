@@ -48,6 +48,8 @@ def paper_values(paper: Paper) -> dict[str, Any]:
         "thumbnail_url": paper.thumbnail_url,
         "media_urls": list(paper.media_urls),
         "withdrawn_at": paper.withdrawn_at,
+        "edited_organization": paper.edited_organization,
+        "links_edited_at": paper.links_edited_at,
     }
 
 
@@ -77,6 +79,8 @@ def paper_from_row(row: sa.Row[Any] | sa.RowMapping) -> Paper:
         thumbnail_url=m["thumbnail_url"],
         media_urls=tuple(m["media_urls"] or ()),
         withdrawn_at=utc(m["withdrawn_at"]),
+        edited_organization=m["edited_organization"],
+        links_edited_at=utc(m["links_edited_at"]),
     )
 
 

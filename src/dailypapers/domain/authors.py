@@ -138,6 +138,17 @@ def organization_name(raw: str | None) -> str | None:
     return text
 
 
+def organization_lookup(raw: str | None) -> str | None:
+    """An organization name to look up (`/orgs/NAME`, `?org=`): any name an upstream used, so only printable and
+    at most 255 characters; None for empty. New names set by hand follow `organization_name`'s stricter rule."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if len(text) > 255 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InvalidInput("an organization name is up to 255 printable characters")
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class PaperLinks:
     """What an author, the submitter or an admin may set on a paper: code, project page, organization."""

@@ -129,10 +129,10 @@ class FeedQuery:
     start: date | None = None
     end: date | None = None
     submitter: str | None = None
-    organization: str | None = None  # the entry's organization, or the one an author set on the paper
     order: FeedOrder = "upvotes"
     as_of: datetime | None = None
     trending: TrendingParams | None = None
+    organization: str | None = None  # the entry's organization, or the one an author set on the paper
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dailypapers.domain.authors import NameVariant, clean_author_name, initials_key, name_variants, organization_name
+from dailypapers.domain.authors import NameVariant, clean_author_name, initials_key, name_variants, organization_lookup
 from dailypapers.domain.errors import InvalidInput, NotFound
 from dailypapers.domain.models import Organization, PaperView, User
 from dailypapers.ports import PaperStore, UpstreamStore
@@ -54,7 +54,7 @@ class AuthorDirectory:
         self.authors = authors
         self.papers = papers
         self.claims = claims
-        self.organizations = organizations
+        self.org_details = organizations
 
     def author_page(self, raw_name: str, page: int = 1, page_size: int = PAGE_SIZE) -> AuthorPage:
         """The papers listing this exact name; NotFound when no paper lists it or a look-alike, or past the end."""
@@ -69,15 +69,19 @@ class AuthorDirectory:
 
     def organization_page(self, raw_name: str, page: int = 1, page_size: int = PAGE_SIZE) -> OrganizationPage:
         """The papers of an organization; NotFound when the hub knows neither it nor a paper of it."""
-        name = organization_name(raw_name)
+        name = organization_lookup(raw_name)
         if name is None:
             raise InvalidInput("name an organization, e.g. /orgs/google")
         total = self.authors.count_organization_papers(name)
-        org = self.organizations.organizations([name]).get(name)
+        org = self.org_details.organizations([name]).get(name)
         if total == 0 and org is None:
             raise NotFound(f"no paper in this hub belongs to an organization named {name!r}")
         ids = self.authors.organization_paper_ids(name, limit=page_size, offset=_offset(page, page_size, total))
         return OrganizationPage(org or Organization(name), self._list(ids, total, page, page_size))
+
+    def organizations(self) -> list[Organization]:
+        """Every organization the hub knows (the HF-compatible API names them by a derived id)."""
+        return self.authors.all_organizations()
 
     def _list(self, ids: list[str], total: int, page: int, page_size: int) -> ListPage:
         views = self.papers.paper_views(ids)

@@ -116,6 +116,10 @@ class Authorship:
         """arXiv id → author name → verified member, for the given papers (only those with a verified author)."""
         return self.claims.verified_authors(arxiv_ids)
 
+    def author_comments(self, arxiv_ids: list[str]) -> set[str]:
+        """The papers among these on which a verified author has a visible comment (HF's isAuthorParticipating)."""
+        return self.claims.papers_with_author_comments(arxiv_ids)
+
     def is_verified_author(self, user: User, arxiv_id: str) -> bool:
         verified = self.claims.verified_authors([arxiv_id]).get(arxiv_id, {})
         return any(member.id == user.id for member in verified.values())
@@ -126,6 +130,10 @@ class Authorship:
         claims = [c for c in self.claims.user_claims(member.id) if c.is_verified and (own or not c.hidden)]
         views = self.papers.paper_views([c.arxiv_id for c in claims])
         return [ClaimedPaper(c, views[c.arxiv_id]) for c in claims if c.arxiv_id in views]
+
+    def member_claims(self, member: User) -> list[AuthorClaim]:
+        """Every claim of a member, newest first (the owner's profile lists the undecided and refused ones)."""
+        return self.claims.user_claims(member.id)
 
     def set_hidden(self, user: User, claim_id: int, hidden: bool) -> AuthorClaim:
         """Show or hide one of the member's verified papers on the profile; NotFound for anyone else's claim."""

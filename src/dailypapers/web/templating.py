@@ -41,7 +41,15 @@ def make_templates() -> Jinja2Templates:
         repo_label=present.repo_label,
         plural=present.plural,
     )
-    env.globals.update(paper_url=present.paper_url, period_url=present.period_url, kind_name=present.kind_name)
+    env.globals.update(
+        paper_url=present.paper_url,
+        period_url=present.period_url,
+        kind_name=present.kind_name,
+        author_url=present.author_url,
+        org_url=present.org_url,
+        user_url=present.user_url,
+        avatar_url=present.avatar_url,
+    )
     return Jinja2Templates(env=env, context_processors=[_layout_context])
 
 

@@ -27,7 +27,7 @@ _GITHUB_PART_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 def clean_author_name(raw: str) -> str:
     """The name as written with runs of white space as one space; InvalidInput when empty, too long or unprintable."""
     name = " ".join(raw.split())
-    if not name or len(name) > MAX_AUTHOR_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in raw):
+    if not name or len(name) > MAX_AUTHOR_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise InvalidInput(f"an author's name is 1 to {MAX_AUTHOR_LENGTH} printable characters, as the paper lists it")
     return name
 

@@ -160,3 +160,16 @@ def test_hidden_claims_banned_members_and_author_comments(store: SqlStore) -> No
     store.set_user_banned("ada", True, actor_id=root.id, reason="", now=NOW)
     assert store.verified_authors(["2608.00001"]) == {}  # a banned account is nobody's verified author
     assert store.verified_members("Zifeng Wang") == []
+
+
+def test_a_members_claims_are_in_their_data_and_go_with_the_account(store: SqlStore) -> None:
+    store.upsert_papers([paper(1)])
+    ada, root = user(store, "ada"), user(store, "root", admin=True)
+    claim = store.add_claim("2608.00001", "Zifeng Wang", ada.id, NOW)
+    store.decide_claim(claim.id, "approved", expected="pending", actor_id=root.id, reason="", now=NOW)
+    [exported] = store.account_data(ada.id)["authorship_claims"]
+    assert (exported["arxiv_id"], exported["author"], exported["status"]) == ("2608.00001", "Zifeng Wang", "approved")
+    assert "decided_by" not in exported
+    store.delete_account(ada.id, remove_comments=False, now=NOW)
+    assert store.verified_authors(["2608.00001"]) == {}
+    assert store.get_claim(claim.id) is None

@@ -63,7 +63,7 @@ def test_organization_page_and_local_avatars(authored: Hub, anon: TestClient) ->
     assert 'href="/date/2026-08-20?org=google"' in html
     assert anon.get("/orgs/nobody").status_code == 404
     day = anon.get("/date/2026-08-20").text
-    assert '<a class="org" href="/orgs/google" title="Google">Google</a>' in day
+    assert '<a class="org" href="/orgs/google" title="google">Google</a>' in day
     assert 'src="/avatar.svg?name=taesiri"' in day
     for page in (day, html, anon.get(PAGE).text):  # no upstream CDN picture is ever put in front of a reader
         assert CDN_AVATAR not in page
@@ -90,7 +90,7 @@ def test_day_pages_and_the_api_filter_by_organization_and_submitter(
     api = anon.get("/api/daily_papers", params={"date": "2026-08-20", "org": "google"}).json()
     assert [i["paper"]["id"] for i in api] == [PAPER]
     assert api[0]["organization"]["fullname"] == "Google"
-    assert api[0]["organization"]["avatarUrl"] == "/avatar.svg?name=Google"
+    assert api[0]["organization"]["avatarUrl"] == ORG_AVATAR  # API clients get the upstream's; pages never do
     trending = anon.get("/api/daily_papers", params={"org": "meta", "sort": "trending"}).json()
     assert [i["paper"]["id"] for i in trending] == ["2608.00005"]
     # submitter= names an upstream's user or a member of this hub alike.

@@ -49,8 +49,9 @@ class PaperLinkEditor:
         self.rate_limiter = rate_limiter
         self.clock = clock
 
-    def may_edit(self, user: User | None, view: PaperView) -> bool:
-        """Whether `user` may edit this paper's links: a verified author, its local submitter, or an admin."""
+    def may_edit(self, user: User | None, view: PaperView, verified: Mapping[str, User] | None = None) -> bool:
+        """Whether `user` may edit this paper's links: a verified author, its local submitter, or an admin.
+        `verified` (author name → member, for this paper) saves the query when the caller has it."""
         if user is None or user.is_banned or user.is_deleted:
             return False
         if user.is_admin:
@@ -58,7 +59,8 @@ class PaperLinkEditor:
         entry = view.entry
         if entry is not None and entry.source == "user" and entry.submitter_id == user.id:
             return True
-        verified = self.claims.verified_authors([view.paper.arxiv_id]).get(view.paper.arxiv_id, {})
+        if verified is None:
+            verified = self.claims.verified_authors([view.paper.arxiv_id]).get(view.paper.arxiv_id, {})
         return any(member.id == user.id for member in verified.values())
 
     def edit(self, user: User, arxiv_id: str, changes: Mapping[str, str | None]) -> PaperView:

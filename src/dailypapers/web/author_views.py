@@ -57,6 +57,6 @@ def paper_authorship(hub: Hub, view: PaperView, user: User | None) -> dict[str, 
         "author_links": author_links(view.paper.authors, verified),
         "claim_box": box,
         "organization": view.organization,
-        "can_edit_links": hub.paper_links.may_edit(user, view),
+        "can_edit_links": hub.paper_links.may_edit(user, view, verified),
         "links": current_links(view),
     }

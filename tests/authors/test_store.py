@@ -173,3 +173,47 @@ def test_a_members_claims_are_in_their_data_and_go_with_the_account(store: SqlSt
     store.delete_account(ada.id, remove_comments=False, now=NOW)
     assert store.verified_authors(["2608.00001"]) == {}
     assert store.get_claim(claim.id) is None
+
+
+def test_migration_0010_indexes_the_papers_already_stored(database_url: str) -> None:
+    from dailypapers.adapters.sql.engine import create_engine
+    from dailypapers.adapters.sql.migrate import downgrade, upgrade
+
+    engine = create_engine(database_url)
+    downgrade(engine, "0007")
+    store = SqlStore(engine)
+    import sqlalchemy as sa
+
+    papers_before = sa.table(
+        "papers",
+        *(sa.column(name) for name in ("arxiv_id", "title", "abstract", "authors", "categories", "published")),
+        sa.column("created_at"),
+        sa.column("modified_at"),
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            papers_before.insert(),
+            [
+                {
+                    "arxiv_id": f"2608.{n:05d}",
+                    "title": "T",
+                    "abstract": "A",
+                    "authors": '["Chengsong Huang", "Zifeng  Wang"]' if n % 2 else '["Ada Lovelace"]',
+                    "categories": "[]",
+                    "published": NOW - timedelta(days=n),
+                    "created_at": NOW,
+                    "modified_at": NOW,
+                }
+                for n in range(1, 8)
+            ],
+        )
+    upgrade(engine)
+    assert store.author_paper_ids("Chengsong Huang", limit=10) == [
+        "2608.00001",
+        "2608.00003",
+        "2608.00005",
+        "2608.00007",
+    ]
+    assert store.count_author_papers("Zifeng Wang") == 4  # white space tidied
+    assert store.count_author_papers("Ada Lovelace") == 3
+    engine.dispose()

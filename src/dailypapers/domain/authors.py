@@ -8,6 +8,7 @@ those really are look-alikes is decided here (`variant_kind`); pages offer them 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -22,6 +23,7 @@ MAX_URL_LENGTH = 2048
 _ORG_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 _GITHUB_HOSTS = ("github.com", "www.github.com")
 _GITHUB_PART_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_HAS_LETTER = re.compile(r"[^\W_]")  # a letter or digit, in any script
 
 
 def clean_author_name(raw: str) -> str:
@@ -45,11 +47,19 @@ def index_entries(authors: tuple[str, ...] | list[str]) -> list[tuple[int, str, 
     longer than an author's name can be (a mangled record) or without a letter left out."""
     entries = []
     for position, raw in enumerate(authors):
-        name = " ".join(raw.split())
-        key = initials_key(name)
-        if name and len(name) <= MAX_AUTHOR_LENGTH and any(ch.isalnum() for ch in key):
-            entries.append((position, name, key))
+        found = _index_key(raw)
+        if found is not None:
+            entries.append((position, *found))
     return entries
+
+
+@functools.lru_cache(maxsize=65_536)  # prolific authors recur on every page of an import
+def _index_key(raw: str) -> tuple[str, str] | None:
+    name = " ".join(raw.split())
+    key = initials_key(name)
+    if not name or len(name) > MAX_AUTHOR_LENGTH or not _HAS_LETTER.search(key):
+        return None
+    return name, key
 
 
 def variant_kind(a: str, b: str) -> VariantKind | None:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from dailypapers.adapters.sql.base import SqlBase, storage_errors
 from dailypapers.adapters.sql.schema import audit_log, feed_entries, organizations, paper_authors, papers
-from dailypapers.domain.authors import PaperLinks
+from dailypapers.domain.authors import PaperLinks, initials_key
 from dailypapers.domain.models import Organization
 
 
@@ -25,7 +25,10 @@ _NEWEST = (papers.c.published.desc(), papers.c.arxiv_id.desc())
 
 
 def _by_author(name: str) -> sa.Select[tuple[str]]:
-    listed = sa.select(paper_authors.c.arxiv_id).where(paper_authors.c.name == name)
+    # The key leads the table's one index (initials_key, name).
+    listed = sa.select(paper_authors.c.arxiv_id).where(
+        paper_authors.c.initials_key == initials_key(name), paper_authors.c.name == name
+    )
     return sa.select(papers.c.arxiv_id).where(papers.c.arxiv_id.in_(listed), _VISIBLE)
 
 

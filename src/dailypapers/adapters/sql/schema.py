@@ -90,15 +90,17 @@ organizations = sa.Table(
 # Owned by adapters/sql/authors.py and adapters/sql/claims.py; migration 0010.
 
 # Every author name of every paper, as listed, kept in step with papers.authors by paper_rows.upsert_papers_in:
-# the index behind /authors/{name}. `initials_key` (domain/authors.py) finds the look-alike spellings.
+# the index behind /authors/{name}. `initials_key` (domain/authors.py) finds the look-alike spellings. Imports
+# write a row per author of every paper, so the table is one b-tree (its key, no rowid, no other index): a name's
+# papers are a range of it (key, name), and so are the spellings sharing a key. Derived data: it goes with its paper.
 paper_authors = sa.Table(
     "paper_authors",
     metadata,
-    # Derived data: it goes with its paper.
+    sa.Column("initials_key", sa.String(255), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
     sa.Column("arxiv_id", sa.String(32), sa.ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(255), nullable=False, index=True),
-    sa.Column("initials_key", sa.String(255), nullable=False, index=True),
+    sqlite_with_rowid=False,
 )
 
 author_claims = sa.Table(

@@ -33,14 +33,15 @@ def upgrade() -> None:
     op.create_index("ix_feed_entries_organization", "feed_entries", ["organization"])
     paper_authors = op.create_table(
         "paper_authors",
+        sa.Column("initials_key", sa.String(255), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
         sa.Column("arxiv_id", sa.String(32), nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
-        sa.Column("name", sa.String(255), nullable=False),
-        sa.Column("initials_key", sa.String(255), nullable=False),
         sa.ForeignKeyConstraint(
             ["arxiv_id"], ["papers.arxiv_id"], name="fk_paper_authors_arxiv_id_papers", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("arxiv_id", "position", name="pk_paper_authors"),
+        sa.PrimaryKeyConstraint("initials_key", "name", "arxiv_id", "position", name="pk_paper_authors"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "author_claims",
@@ -81,9 +82,6 @@ def upgrade() -> None:
         postgresql_where=live,
     )
     _fill_author_index(paper_authors)
-    # After the bulk fill: building the indexes once is faster than keeping them up to date row by row.
-    op.create_index("ix_paper_authors_name", "paper_authors", ["name"])
-    op.create_index("ix_paper_authors_initials_key", "paper_authors", ["initials_key"])
 
 
 def _fill_author_index(paper_authors: sa.Table) -> None:
@@ -96,7 +94,7 @@ def _fill_author_index(paper_authors: sa.Table) -> None:
         if not rows:
             return
         values = [
-            {"arxiv_id": row.arxiv_id, "position": position, "name": name, "initials_key": key}
+            {"initials_key": key, "name": name, "arxiv_id": row.arxiv_id, "position": position}
             for row in rows
             for position, name, key in index_entries(row.authors or [])
         ]

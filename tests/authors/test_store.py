@@ -7,7 +7,10 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from dailypapers.adapters.sql.engine import create_engine
+from dailypapers.adapters.sql.migrate import downgrade, upgrade
 from dailypapers.adapters.sql.store import SqlStore
 from dailypapers.domain.authors import PaperLinks
 from dailypapers.domain.errors import Conflict
@@ -176,14 +179,9 @@ def test_a_members_claims_are_in_their_data_and_go_with_the_account(store: SqlSt
 
 
 def test_migration_0010_indexes_the_papers_already_stored(database_url: str) -> None:
-    from dailypapers.adapters.sql.engine import create_engine
-    from dailypapers.adapters.sql.migrate import downgrade, upgrade
-
     engine = create_engine(database_url)
     downgrade(engine, "0007")
     store = SqlStore(engine)
-    import sqlalchemy as sa
-
     papers_before = sa.table(
         "papers",
         *(sa.column(name) for name in ("arxiv_id", "title", "abstract", "authors", "categories", "published")),

@@ -44,12 +44,15 @@ from dailypapers.ports.search import SearchResults
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.activity import PaperActivity
+from dailypapers.usecases.authors import AuthorDirectory
+from dailypapers.usecases.authorship import Authorship
 from dailypapers.usecases.backup import Backups
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
 from dailypapers.usecases.enrichment import Enricher
 from dailypapers.usecases.freshness import Freshness
 from dailypapers.usecases.library import LibraryMixin
+from dailypapers.usecases.paper_links import PaperLinkEditor
 from dailypapers.usecases.personal import PersonalMixin
 from dailypapers.usecases.trends import TopicTrends
 from dailypapers.usecases.upstream import UpstreamSync
@@ -74,6 +77,7 @@ class FeedPage:
     page_size: int
     previous: Period | None
     next: Period | None
+    organization: str | None = None  # the page shows this organization's papers only (`?org=`)
 
     @property
     def has_more(self) -> bool:
@@ -137,6 +141,10 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         self.viewer = Viewer(store)  # the member's votes, saves and follows on a page, one query
         self.freshness = Freshness(store, clock)  # what cached public pages are valid for
         self.backups = Backups(backup)  # `dailypapers backup` / `restore`
+        # Authors: author and organization pages, authorship claims, links kept right by authors.
+        self.authors = AuthorDirectory(store, store, store, store)
+        self.authorship = Authorship(settings, store, store, mailer, rate_limiter, clock)
+        self.paper_links = PaperLinkEditor(settings, store, store, store, search_engine, rate_limiter, clock)
 
     # -- papers ------------------------------------------------------------------------------------------
 
@@ -384,18 +392,19 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         latest = self.store.latest_feed_date(on_or_before=self.today())
         return period_containing("date", latest or self.today())
 
-    def feed(self, kind: PeriodKind, slug: str, page: int = 1) -> FeedPage:
-        """A day, week or month page; raises InvalidPeriod for malformed slugs or page numbers."""
-        return self.feed_for(parse_period(kind, slug), page)
+    def feed(self, kind: PeriodKind, slug: str, page: int = 1, organization: str | None = None) -> FeedPage:
+        """A day, week or month page, of one organization's papers if given; raises InvalidPeriod for malformed
+        slugs or page numbers."""
+        return self.feed_for(parse_period(kind, slug), page, organization)
 
-    def feed_for(self, period: Period, page: int = 1) -> FeedPage:
+    def feed_for(self, period: Period, page: int = 1, organization: str | None = None) -> FeedPage:
         if page < 1:
             raise InvalidInput("page numbers start at 1")
         size = self.settings.page_size
-        query = FeedQuery(period.start, period.end)
+        query = FeedQuery(period.start, period.end, organization=organization)
         items = self.store.feed_items(query, limit=size, offset=(page - 1) * size)
         total = self.store.count_feed_items(query)
-        before, after = self.store.neighbour_feed_dates(period.start, period.end)
+        before, after = self.store.neighbour_feed_dates(period.start, period.end, organization=organization)
         return FeedPage(
             period=period,
             items=items,
@@ -404,4 +413,5 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
             page_size=size,
             previous=period_containing(period.kind, before) if before else None,
             next=period_containing(period.kind, after) if after else None,
+            organization=organization,
         )

@@ -159,6 +159,8 @@ class Settings:
     rate_limit_submit: str = _setting("20/hour", "Paper submissions per account.")
     rate_limit_vote: str = _setting("120/minute", "Upvote toggles per account.")
     rate_limit_comment: str = _setting("10/minute", "Comments and edits per account.")
+    rate_limit_claim: str = _setting("10/day", "Authorship claims per account (admins review each one).")
+    rate_limit_links: str = _setting("30/hour", "Link edits (code, project page, organization) per account.")
     comment_max_chars: int = _setting(10_000, "Longest comment accepted, in characters.")
     digest_hour: int = _setting(8, "Local hour (0–23) at which digests are cut and sent.")
     digest_timezone: str = _setting("UTC", "IANA time zone of the digest hour and weekday, e.g. `Europe/Paris`.")

@@ -45,7 +45,7 @@ def test_paper_page_shows_the_ai_summary_keywords_and_withdrawal(follower: Hub, 
         in page
     )
     assert "Withdrawn on 127.0.0.1 on" in page
-    assert "(NUS Research)" in page
+    assert '(<a href="/orgs/NUS">NUS Research</a>)' in page  # linked to its organization page
 
 
 def test_offline_upstream_is_explained_on_the_empty_page(follower: Hub) -> None:

@@ -45,11 +45,12 @@ def test_card_shows_authors_votes_submitter_and_links(hub: Hub, client: TestClie
         [seed.entry("2608.11111", THU, submitted_by="akhaliq", organization="Example Lab")],
     )
     html = client.get("/date/2026-08-20").text
-    assert "Author 0, Author 1, Author 2 et al. (12 authors)" in html
+    names = ", ".join(f'<a class="author" href="/authors/Author%20{n}">Author {n}</a>' for n in range(3))
+    assert f"{names} et al. (12 authors)" in html
     assert "Author 5<" not in html  # only in the title attribute, not listed
     assert '<span class="count">42</span>' in html
     assert "submitted by akhaliq" in html
-    assert "Example Lab" in html
+    assert '<a class="org" href="/orgs/Example%20Lab">Example Lab</a>' in html
     assert 'href="https://github.com/org/repo">Code: org/repo</a>' in html
     assert 'href="https://example.org/project"' in html
     assert 'href="https://arxiv.org/abs/2608.11111"' in html

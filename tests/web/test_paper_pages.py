@@ -36,7 +36,9 @@ def test_paper_page_shows_everything_we_know(hub: Hub, client: TestClient) -> No
     html = response.text
     assert "<title>Attention over $\\mathcal{O}(n)$ tokens · dailypapers</title>" in html
     assert "It costs $5 and $10 to run." in html
-    assert "Ada Lovelace, Alan Turing, Grace Hopper, Edsger Dijkstra" in html
+    names = ("Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra")
+    linked = [f'<a class="author" href="/authors/{name.replace(" ", "%20")}">{name}</a>' for name in names]
+    assert ", ".join(linked) in html  # every author name links to its author page
     assert "May 24, 2024" in html
     assert "June 2, 2024" in html
     assert "<dd>v2</dd>" in html

@@ -21,6 +21,9 @@ _MERGED_FIELDS = (
     "project_page",
 )
 
+# Fields people edit on the paper page (usecases/paper_links.py); their edit outranks every source.
+_EDITED_LINKS = frozenset({"github_repo", "project_page"})
+
 # Only upstream hubs carry these (or the enrichment work makes them): a record that has one brings the latest.
 # The summary and the model that wrote it travel together.
 _UPSTREAM_FIELDS = (
@@ -48,6 +51,8 @@ def merge_paper(stored: Paper, incoming: Paper) -> Paper:
     primary, fallback = (incoming, stored) if is_newer(incoming, stored) else (stored, incoming)
     values = {}
     for name in _MERGED_FIELDS:
+        if name in _EDITED_LINKS and stored.links_edited_at is not None:
+            continue  # an author (or the submitter, or an admin) set these by hand: no source overrides them
         value = getattr(primary, name)
         values[name] = value if value not in (None, "", ()) else getattr(fallback, name)
     for group in _UPSTREAM_FIELDS:

@@ -39,6 +39,11 @@ class Paper:
     thumbnail_url: str | None = None
     media_urls: tuple[str, ...] = ()
     withdrawn_at: datetime | None = None
+    # Set by an author, the submitter or an admin (usecases/paper_links.py): once `links_edited_at` is set, the
+    # code link, project page and organization are theirs, and imports or syncs no longer change them.
+    edited_organization: str | None = None
+    links_edited_at: datetime | None = None
+
     # Made by this hub's enrichment (usecases/enrichment.py), never by a source: keyphrases extracted locally.
     keywords: tuple[str, ...] = ()
 
@@ -121,7 +126,8 @@ FeedOrder = Literal["upvotes", "recent", "trending"]
 
 @dataclass(frozen=True, slots=True)
 class FeedQuery:
-    """Which feed entries to list: a date span (open ends allowed), optionally one submitter's, in an order.
+    """Which feed entries to list: a date span (open ends allowed), optionally one submitter's or organization's,
+    in an order.
 
     `upvotes`: most upvoted first, then earliest submitted; `recent`: latest submitted first; `trending`: highest
     trending score (ranking.py) at `as_of` under `trending` first (the hub fills both from its clock and settings;
@@ -134,6 +140,7 @@ class FeedQuery:
     order: FeedOrder = "upvotes"
     as_of: datetime | None = None
     trending: TrendingParams | None = None
+    organization: str | None = None  # the entry's organization, or the one an author set on the paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,3 +274,27 @@ class AuditEntry:
     subject_id: int | None = None  # the account an entry concerns (bans): stable, whatever becomes of its name
     subject: str | None = None  # that account's username now
     subject_deleted: bool = False
+
+
+ClaimStatus = Literal["pending", "approved", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorClaim:
+    """A member's claim to be one author of a paper (`author`: the name as the paper lists it); only an approved
+    claim verifies the member as that author."""
+
+    id: int
+    arxiv_id: str
+    author: str
+    user: User
+    status: ClaimStatus
+    created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None  # the deciding admin's username
+    reason: str = ""  # the admin's note with a rejection
+    hidden: bool = False  # the member keeps the paper off the profile
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == "approved"

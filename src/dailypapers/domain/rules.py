@@ -32,6 +32,8 @@ def normalise_author(name: str) -> str:
     "Zoë  Müller-Lüdenscheidt" and "zoe muller ludenscheidt" share a key; "Y. LeCun" and "Yann LeCun" do not (we
     cannot know they are one person — the disambiguation hint on the follow page helps the member decide).
     """
+    if name.isascii():  # most names: nothing to decompose (the author index keys every name of every import)
+        return " ".join(name.casefold().translate(_PUNCT_AS_SPACE).split())
     decomposed = unicodedata.normalize("NFKD", name)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().translate(_PUNCT_AS_SPACE).split())

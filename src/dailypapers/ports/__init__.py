@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from dailypapers.ports.accounts import AccountStore, Mailer, RateLimiter
+from dailypapers.ports.authors import AuthorStore, ClaimStore
 from dailypapers.ports.digests import DigestStore
 from dailypapers.ports.discussion import DiscussionStore
 from dailypapers.ports.enrichment import EnrichmentStore
@@ -33,6 +34,8 @@ class Store(
     EnrichmentStore,
     ViewerStore,
     DataVersionStore,
+    AuthorStore,
+    ClaimStore,
     Protocol,
 ):
     """Everything the hub keeps; SqlStore implements it for SQLite and PostgreSQL."""
@@ -42,6 +45,8 @@ __all__ = [
     "AccountStore",
     "ActivityStore",
     "ArxivSource",
+    "AuthorStore",
+    "ClaimStore",
     "Clock",
     "DataVersionStore",
     "DigestStore",

@@ -64,8 +64,11 @@ class PaperStore(Protocol):
 
     def latest_feed_date(self, on_or_before: date | None = None) -> date | None: ...
 
-    def neighbour_feed_dates(self, start: date, end: date) -> tuple[date | None, date | None]:
-        """The nearest feed dates with entries before `start` and after `end`."""
+    def neighbour_feed_dates(
+        self, start: date, end: date, *, organization: str | None = None
+    ) -> tuple[date | None, date | None]:
+        """The nearest feed dates with entries (of this organization's papers, if given) before `start` and after
+        `end`."""
         ...
 
     def get_state(self, key: str) -> str | None:

@@ -1,7 +1,7 @@
 """Freshness: the token a rendered public page is valid for — the data version and today's date.
 
 A page rendered while the token was T is right for as long as the token is T: the version moves on with every
-change to the data pages show (database triggers, migration 0011; the search index's vectors by `changed`), and
+change to the data pages show (database triggers, migration 0012; the search index's vectors by `changed`), and
 feed pages say "today" in places. Web processes on any host read the same version, so their caches agree.
 """
 

@@ -188,9 +188,18 @@ def settings_revoke_token(hub: HubDep, user: RequireUser, token_id: RowId) -> Re
 
 
 @html.get("/u/{username}", name="profile")
-def profile_page(request: Request, hub: HubDep, username: str) -> Response:
+def profile_page(request: Request, hub: HubDep, viewer: CurrentUser, username: str) -> Response:
     profile = hub.profile(username)
-    context = {"title": profile.user.display_name, "profile": profile, "feed_key": hub.for_you_feed_key(profile.user)}
+    own = viewer is not None and viewer.id == profile.user.id
+    context = {
+        "title": profile.user.display_name,
+        "profile": profile,
+        "feed_key": hub.for_you_feed_key(profile.user),
+        # Verified authorship first, as on Hugging Face; the owner also sees hidden ones (to show them again).
+        "claimed": hub.authorship.profile_papers(profile.user, viewer),
+        "own": own,
+        "open_claims": [c for c in hub.authorship.member_claims(profile.user) if not c.is_verified] if own else [],
+    }
     return render(request, "profile.html", context)
 
 

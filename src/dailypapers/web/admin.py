@@ -36,8 +36,10 @@ def _to_admin() -> Response:
 
 @router.get("/admin", name="admin")
 def admin_home(request: Request, user: RequireUser) -> Response:
-    overview = _hub(request).moderation_overview(user)
-    return render(request, "admin.html", {"title": "Moderation", "overview": overview})
+    hub = _hub(request)
+    overview = hub.moderation_overview(user)
+    pending = hub.authorship.review_queue(user, page_size=1).total
+    return render(request, "admin.html", {"title": "Moderation", "overview": overview, "pending_claims": pending})
 
 
 @router.get("/admin/audit", name="admin_audit")

@@ -29,14 +29,17 @@ from dailypapers.hub import Hub
 from dailypapers.web import (
     account_pages,
     admin,
+    admin_claims,
     api_v1,
     auth,
+    authors,
     citations,
     community,
     discussion,
     enrichment,
     feeds,
     hf_api,
+    hf_links,
     library_pages,
     pages,
     personal_pages,
@@ -73,6 +76,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.templates = make_templates()
     auth.install(app)  # csrf_token() / current_user() in templates, the anonymous CSRF cookie
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(hf_links.router)  # POST /api/papers/{id}/links before hf_api's GET /api/papers/{id:path}
     app.include_router(hf_api.router)
     app.include_router(api_v1.router)
     app.include_router(feeds.router)
@@ -80,6 +84,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(discussion.router)  # comment POSTs; /papers/{id}/comments before pages' /papers/{id:path}
     app.include_router(admin.router)
+    app.include_router(admin_claims.router)  # /admin/claims: authorship claims waiting for review
+    app.include_router(authors.router)  # /authors, /orgs, /avatar.svg, claim and link POSTs on papers
     app.include_router(community.router)  # /submit, /trending, upvote POSTs (HTML and /api/v1)
     app.include_router(personal_pages.router)  # /for-you, follows, rules, saved searches
     app.include_router(library_pages.router)  # collections, save, exports, account data

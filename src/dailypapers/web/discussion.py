@@ -42,6 +42,7 @@ class CommentView:
     removed: str | None  # "deleted" or "hidden": why the text is gone
     depth: int
     replies: tuple[CommentView, ...]
+    by_author: bool = False  # written by a verified author of the paper: the thread says "Author"
 
     @property
     def anchor(self) -> str:
@@ -51,11 +52,13 @@ class CommentView:
 def thread_context(hub: Hub, arxiv_id: str) -> dict[str, Any]:
     """What `_comments.html` needs: the thread as CommentViews and the number of comments readers can see."""
     nodes = hub.comment_thread(arxiv_id)
-    views = [_view(n) for n in nodes]
+    verified = hub.authorship.verified_authors([arxiv_id])
+    author_ids = {member.id for members in verified.values() for member in members.values()}
+    views = [_view(n, author_ids) for n in nodes]
     return {"thread": views, "comment_count": _count(views), "comment_max_chars": hub.settings.comment_max_chars}
 
 
-def _view(node: ThreadNode) -> CommentView:
+def _view(node: ThreadNode, author_ids: set[int]) -> CommentView:
     c = node.comment
     removed = None
     if node.removed:
@@ -69,7 +72,8 @@ def _view(node: ThreadNode) -> CommentView:
         edited_at=c.edited_at,
         removed=removed,
         depth=node.depth,
-        replies=tuple(_view(r) for r in node.replies),
+        replies=tuple(_view(r, author_ids) for r in node.replies),
+        by_author=not removed and c.author is not None and c.author.id in author_ids,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from datetime import datetime
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from dailypapers.domain.authors import organization_lookup
 from dailypapers.domain.errors import InvalidInput
 from dailypapers.domain.models import FeedOrder, FeedQuery, Paper, PaperView
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
@@ -90,21 +92,39 @@ def json_response(request: Request, data: Any, next_url: str | None = None) -> R
     return cached(request, orjson.dumps(data), "application/json", headers)
 
 
-def _paper_view(view: PaperView, stars: dict[str, int]) -> dict[str, Any]:
-    return paper_json(view.paper, view.entry, view.upvotes, view.organization, stars.get(view.paper.arxiv_id))
-
-
-def _daily_view(view: PaperView, stars: dict[str, int], thumbs: dict[str, str]) -> dict[str, Any]:
+def _paper_view(hub: Hub, view: PaperView, stars: dict[str, int]) -> dict[str, Any]:
+    verified = hub.authorship.verified_authors([view.paper.arxiv_id]).get(view.paper.arxiv_id)
     arxiv_id = view.paper.arxiv_id
-    return daily_item_json(
-        view.paper, view.entry, view.upvotes, view.organization, stars.get(arxiv_id), thumbs.get(arxiv_id)
-    )
+    return paper_json(view.paper, view.entry, view.upvotes, view.organization, stars.get(arxiv_id), verified=verified)
 
 
 def _thumbnails(hub: Hub, papers: list[Paper]) -> dict[str, str]:
     """Absolute URLs of the papers' first-page thumbnails (API clients need the whole address)."""
     base = hub.settings.base_url.rstrip("/")
     return {i: base + t.url for i, t in hub.enrichment.thumbnails([p.arxiv_id for p in papers]).items()}
+
+
+def items_json(hub: Hub, views: list[PaperView]) -> list[dict[str, Any]]:
+    """Daily / search items with GitHub stars, thumbnails, verified authors and whether one of them commented (four
+    queries for the whole page)."""
+    ids = [v.paper.arxiv_id for v in views]
+    stars = hub.github_stars(v.paper for v in views)
+    thumbs = _thumbnails(hub, [v.paper for v in views])
+    verified = hub.authorship.verified_authors(ids)
+    participating = hub.authorship.author_comments(ids)
+    return [
+        daily_item_json(
+            v.paper,
+            v.entry,
+            v.upvotes,
+            v.organization,
+            stars.get(v.paper.arxiv_id),
+            thumbs.get(v.paper.arxiv_id),
+            verified=verified.get(v.paper.arxiv_id),
+            author_participating=v.paper.arxiv_id in participating,
+        )
+        for v in views
+    ]
 
 
 # -- routes ------------------------------------------------------------------------------------------------
@@ -117,7 +137,10 @@ def daily_papers(
     date: Annotated[str | None, Query(description="A feed day, YYYY-MM-DD")] = None,
     week: Annotated[str | None, Query(description="An ISO week, YYYY-Www")] = None,
     month: Annotated[str | None, Query(description="A month, YYYY-MM")] = None,
-    submitter: Annotated[str | None, Query(description="Only this user's submissions")] = None,
+    submitter: Annotated[
+        str | None, Query(description="Only this user's submissions (a member here, or an upstream's user)")
+    ] = None,
+    org: Annotated[str | None, Query(description="Only papers of this organization, e.g. google")] = None,
     sort: Annotated[str | None, Query(description="publishedAt (default) or trending")] = None,
     p: Annotated[str | None, Query(description="Page number, from 0")] = None,
     limit: Annotated[str | None, Query(description=f"Items per page, 1–{DAILY_MAX} (default {DAILY_LIMIT})")] = None,
@@ -133,21 +156,16 @@ def daily_papers(
         end=period.end if period else None,
         submitter=submitter or None,
         order=_SORTS[sort or "publishedAt"],
+        organization=organization_lookup(org),
     )
     if query.order == "trending":  # the score is taken at the hub's clock under its settings
-        query = hub.trending_query(query.start, query.end, query.submitter)
+        trending = hub.trending_query(query.start, query.end, query.submitter)
+        query = dataclasses.replace(trending, organization=query.organization)
     items, total = hub.daily_items(query, limit=size, offset=page * size)
     more = (page + 1) * size < total
     next_url = str(request.url.include_query_params(p=page + 1, limit=size)) if more else None
-    stars = hub.github_stars(i.paper for i in items)
-    thumbs = _thumbnails(hub, [i.paper for i in items])
-    body = [
-        daily_item_json(
-            i.paper, i.entry, i.upvotes, i.organization, stars.get(i.paper.arxiv_id), thumbs.get(i.paper.arxiv_id)
-        )
-        for i in items
-    ]
-    return json_response(request, body, next_url)
+    views = [PaperView(i.paper, i.entry, i.upvotes, i.organization) for i in items]
+    return json_response(request, items_json(hub, views), next_url)
 
 
 @router.get("/api/papers/search", name="hf_search_papers", response_model=list[HfDailyItem], responses=ERROR_RESPONSES)
@@ -164,9 +182,7 @@ def search_papers(
     if not q or not q.strip():
         raise InvalidInput("q is required: the words to search for")
     views = hub.search_papers(q, limit=size)
-    stars = hub.github_stars(v.paper for v in views)
-    thumbs = _thumbnails(hub, [v.paper for v in views])
-    return json_response(request, [_daily_view(v, stars, thumbs) for v in views])
+    return json_response(request, items_json(hub, views))
 
 
 @router.get("/api/papers", name="hf_list_papers", response_model=list[HfPaper], responses=ERROR_RESPONSES)
@@ -188,7 +204,7 @@ def list_papers(
         last = page[-1]
         next_url = str(request.url.include_query_params(cursor=encode_cursor(last.published, last.arxiv_id)))
     stars = hub.github_stars(v.paper for v in views)
-    return json_response(request, [_paper_view(v, stars) for v in views], next_url)
+    return json_response(request, [_paper_view(hub, v, stars) for v in views], next_url)
 
 
 @router.get("/api/papers/{arxiv_id:path}", name="hf_paper", response_model=HfPaperInfo, responses=ERROR_RESPONSES)
@@ -196,7 +212,7 @@ def paper(request: Request, hub: HubDep, arxiv_id: str) -> Response:
     """One paper, HF's `paper_info`, with the models, datasets and Spaces citing it (as the Hub listed them at the
     last refresh); any id form (a version suffix too) answers with the canonical id."""
     view = hub.paper_view(arxiv_id)
-    body = _paper_view(view, hub.github_stars([view.paper]))
+    body = _paper_view(hub, view, hub.github_stars([view.paper]))
     body.update(linked_json(hub.enrichment.hub_links(view.paper.arxiv_id)))
     return json_response(request, body)
 

@@ -12,12 +12,6 @@ class _HfModel(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
 
-class HfAuthor(_HfModel):
-    id: str = Field(alias="_id")
-    name: str
-    hidden: bool
-
-
 class HfUser(_HfModel):
     id: str = Field(alias="_id")
     avatarUrl: str
@@ -26,6 +20,14 @@ class HfUser(_HfModel):
     name: str
     user: str
     type: str
+
+
+class HfAuthor(_HfModel):
+    id: str = Field(alias="_id")
+    name: str
+    hidden: bool
+    status: str | None = None  # "claimed_verified" for an author a member verified
+    user: HfUser | None = None  # that member
 
 
 class HfOrganization(_HfModel):

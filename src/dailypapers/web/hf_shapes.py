@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from dailypapers.domain.enrichment import HubLinks
-from dailypapers.domain.models import FeedEntry, Organization, Paper
+from dailypapers.domain.models import FeedEntry, Organization, Paper, User
+from dailypapers.web.present import avatar_url as local_avatar_url
 
 JsonObject = dict[str, Any]
 
@@ -23,8 +25,18 @@ def object_id(kind: str, key: str) -> str:
     return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:24]
 
 
-def author_json(name: str) -> JsonObject:
-    return {"_id": object_id("author", name), "name": name, "hidden": False}
+def author_json(name: str, member: User | None = None) -> JsonObject:
+    """An author; one a member verified (an approved claim) carries the member as `user`, as HF does."""
+    body: JsonObject = {"_id": object_id("author", name), "name": name, "hidden": False}
+    if member is not None:
+        body["status"] = "claimed_verified"
+        body["user"] = member_json(member)
+    return body
+
+
+def member_json(member: User) -> JsonObject:
+    """A member of this hub as HF's UserOverview; the avatar is the one drawn here (web/avatars.py)."""
+    return user_json(member.username, member.display_name, local_avatar_url(member.display_name))
 
 
 def user_json(name: str, fullname: str | None = None, avatar_url: str | None = None) -> JsonObject:
@@ -47,9 +59,10 @@ def submitter_json(entry: FeedEntry | None) -> JsonObject | None:
 
 
 def organization_json(name: str, organization: Organization | None = None) -> JsonObject:
-    """HF's papers API calls the picture `avatar`, its user objects `avatarUrl`: both are sent."""
+    """HF's papers API calls the picture `avatar`, its user objects `avatarUrl`: both are sent (the upstream's
+    picture when it gave one, else the one drawn here)."""
     details = organization if organization is not None and organization.name == name else Organization(name)
-    avatar = details.avatar_url or ""
+    avatar = details.avatar_url or local_avatar_url(details.fullname or name)
     return {
         "_id": object_id("org", name),
         "name": name,
@@ -59,9 +72,10 @@ def organization_json(name: str, organization: Organization | None = None) -> Js
     }
 
 
-def _extras(paper: Paper, entry: FeedEntry | None, organization: Organization | None, stars: int | None) -> JsonObject:
+def _extras(paper: Paper, organization: Organization | None, stars: int | None) -> JsonObject:
     """Fields HF repeats on the paper and on the daily item (the Python client reads some only at the top).
-    `ai_keywords` are the keywords pages show: the upstream's or the model's, else the ones extracted here."""
+    `ai_keywords` are the keywords pages show: the upstream's or the model's, else the ones extracted here.
+    `organization` is the paper's as pages show it: the one an author set, else its feed entry's."""
     return {
         "githubRepo": paper.github_repo,
         "githubStars": stars,
@@ -69,7 +83,7 @@ def _extras(paper: Paper, entry: FeedEntry | None, organization: Organization | 
         "ai_summary": paper.ai_summary,
         "ai_summary_model": paper.ai_summary_model,
         "ai_keywords": list(paper.shown_keywords),
-        "organization": organization_json(entry.organization, organization) if entry and entry.organization else None,
+        "organization": organization_json(organization.name, organization) if organization else None,
     }
 
 
@@ -79,11 +93,15 @@ def paper_json(
     upvotes: int,
     organization: Organization | None = None,
     stars: int | None = None,
+    *,
+    verified: Mapping[str, User] | None = None,
 ) -> JsonObject:
-    """HF's paper object (`GET /api/papers/{id}`, and nested as `paper` in daily items)."""
+    """HF's paper object (`GET /api/papers/{id}`, and nested as `paper` in daily items); `verified` maps author
+    names to the members verified as them."""
+    members = verified or {}
     body: JsonObject = {
         "id": paper.arxiv_id,
-        "authors": [author_json(name) for name in paper.authors],
+        "authors": [author_json(name, members.get(" ".join(name.split()))) for name in paper.authors],
         "publishedAt": hf_datetime(paper.published),
         "title": paper.title,
         "summary": paper.abstract,
@@ -97,7 +115,7 @@ def paper_json(
     body["mediaUrls"] = list(paper.media_urls)
     if paper.withdrawn_at:  # optional in HF's schema: only withdrawn papers carry it
         body["withdrawnAt"] = hf_datetime(paper.withdrawn_at)
-    body.update(_extras(paper, entry, organization, stars))
+    body.update(_extras(paper, organization, stars))
     return body
 
 
@@ -108,6 +126,9 @@ def daily_item_json(
     organization: Organization | None = None,
     stars: int | None = None,
     thumbnail: str | None = None,
+    *,
+    verified: Mapping[str, User] | None = None,
+    author_participating: bool = False,
 ) -> JsonObject:
     """One item of `GET /api/daily_papers` or `/api/papers/search`; `thumbnail` is this hub's first-page rendering
     (an absolute URL) when it has one.
@@ -116,16 +137,16 @@ def daily_item_json(
     submitted keeps the shape with `publishedAt` and `submittedBy` null.
     """
     return {
-        "paper": paper_json(paper, entry, upvotes, organization, stars),
+        "paper": paper_json(paper, entry, upvotes, organization, stars, verified=verified),
         "publishedAt": hf_datetime(entry.submitted_at) if entry else None,
         "title": paper.title,
         "summary": paper.abstract,
         "thumbnail": thumbnail or paper.thumbnail_url,  # ours, else the upstream's social card
         "numComments": entry.imported_comments if entry else 0,
         "submittedBy": submitter_json(entry),
-        "isAuthorParticipating": False,
+        "isAuthorParticipating": author_participating,  # a verified author commented on it here
         "mediaUrls": list(paper.media_urls),
-        **_extras(paper, entry, organization, stars),
+        **_extras(paper, organization, stars),
     }
 
 

@@ -12,12 +12,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
+from dailypapers.domain.authors import organization_lookup
 from dailypapers.domain.errors import InvalidInput, NotFound
 from dailypapers.domain.models import PaperView, User
 from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.hub import FeedPage, Hub
-from dailypapers.web import activity_charts, discussion, present
-from dailypapers.web.auth import current_user
+from dailypapers.web import activity_charts, author_views, discussion, present
+from dailypapers.web.auth import CurrentUser, current_user
 from dailypapers.web.enrichment import card_extras, media_policy, paper_extras
 from dailypapers.web.page_cache import CachedPage
 from dailypapers.web.templating import render
@@ -46,25 +47,26 @@ def wants_json(request: Request) -> bool:
 
 
 @router.get("/", name="home", dependencies=[CachedPage])
-def home(request: Request, hub: HubDep, p: str | None = None) -> Response:
+def home(request: Request, hub: HubDep, p: str | None = None, org: str | None = None) -> Response:
     """The latest day with papers, rendered like its /date/ page."""
-    feed = hub.feed_for(hub.latest_day(), parse_page(p))
+    feed = hub.feed_for(hub.latest_day(), parse_page(p), organization_lookup(org))
     return render(request, "feed.html", feed_context(feed, hub, is_home=True) | _marks(request, hub, feed))
 
 
+# `?org=NAME` keeps a page to one organization's papers (links on the page keep it).
 @router.get("/date/{slug}", name="day", dependencies=[CachedPage])
-def day(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
-    return _feed_response(request, hub, "date", slug, p)
+def day(request: Request, hub: HubDep, slug: str, p: str | None = None, org: str | None = None) -> Response:
+    return _feed_response(request, hub, "date", slug, p, org)
 
 
 @router.get("/week/{slug}", name="week", dependencies=[CachedPage])
-def week(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
-    return _feed_response(request, hub, "week", slug, p)
+def week(request: Request, hub: HubDep, slug: str, p: str | None = None, org: str | None = None) -> Response:
+    return _feed_response(request, hub, "week", slug, p, org)
 
 
 @router.get("/month/{slug}", name="month", dependencies=[CachedPage])
-def month(request: Request, hub: HubDep, slug: str, p: str | None = None) -> Response:
-    return _feed_response(request, hub, "month", slug, p)
+def month(request: Request, hub: HubDep, slug: str, p: str | None = None, org: str | None = None) -> Response:
+    return _feed_response(request, hub, "month", slug, p, org)
 
 
 @router.get("/week", name="latest_week")
@@ -78,8 +80,8 @@ def latest_month(hub: HubDep) -> Response:
     return RedirectResponse(present.period_url(period_containing("month", hub.latest_day().start)))
 
 
-def _feed_response(request: Request, hub: Hub, kind: PeriodKind, slug: str, p: str | None) -> Response:
-    feed = hub.feed(kind, slug, parse_page(p))
+def _feed_response(request: Request, hub: Hub, kind: PeriodKind, slug: str, p: str | None, org: str | None) -> Response:
+    feed = hub.feed(kind, slug, parse_page(p), organization_lookup(org))
     return render(request, "feed.html", feed_context(feed, hub) | _marks(request, hub, feed))
 
 
@@ -106,9 +108,14 @@ def feed_context(feed: FeedPage, hub: Hub, *, is_home: bool = False) -> dict[str
             f"it has {present.plural(feed.total, 'paper')} on {present.plural(pages, 'page')}"
         )
     heading = f"{present.kind_title(period.kind)} papers"
+    org = feed.organization
+    if org:
+        heading += f" of {org}"
     return {
         "title": f"{heading} · {period.label}",
         "heading": heading,
+        "org_filter": present.Link(org, present.org_url(org)) if org else None,
+        "unfiltered_url": present.period_url(period) if org else None,
         "period": period,
         "feed": feed,
         "is_home": is_home,
@@ -116,11 +123,11 @@ def feed_context(feed: FeedPage, hub: Hub, *, is_home: bool = False) -> dict[str
         "kind_word": present.kind_name(period.kind),
         "first_rank": (feed.page - 1) * feed.page_size + 1,
         "pages": pages,
-        "views": present.view_switch(period, today),
-        "previous": _neighbour(feed.previous),
-        "next": _neighbour(feed.next),
-        "newer_page_url": present.period_url(period, feed.page - 1) if feed.page > 1 else None,
-        "older_page_url": present.period_url(period, feed.page + 1) if feed.has_more else None,
+        "views": present.view_switch(period, today, org),
+        "previous": _neighbour(feed.previous, org),
+        "next": _neighbour(feed.next, org),
+        "newer_page_url": present.period_url(period, feed.page - 1, org) if feed.page > 1 else None,
+        "older_page_url": present.period_url(period, feed.page + 1, org) if feed.has_more else None,
         "period_feed_url": present.period_url(period),  # + .atom / .rss: this period's papers as a feed
         "in_future": period.start > today,
         "is_current": period.contains(today),
@@ -130,21 +137,21 @@ def feed_context(feed: FeedPage, hub: Hub, *, is_home: bool = False) -> dict[str
     }
 
 
-def _neighbour(period: Period | None) -> present.Link | None:
-    return present.Link(period.label, present.period_url(period)) if period else None
+def _neighbour(period: Period | None, org: str | None = None) -> present.Link | None:
+    return present.Link(period.label, present.period_url(period, org=org)) if period else None
 
 
 # -- papers ------------------------------------------------------------------------------------------------
 
 
 @router.get("/papers/{arxiv_id:path}", name="paper", dependencies=[CachedPage])
-def paper_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
+def paper_page(request: Request, hub: HubDep, user: CurrentUser, arxiv_id: str) -> Response:
     """Any id form is accepted; anything but the bare canonical id redirects there, so each paper has one URL."""
     canonical = parse_arxiv_ref(arxiv_id).arxiv_id
     if arxiv_id != canonical:
         return RedirectResponse(present.paper_url(canonical), status_code=301)
     view = hub.paper_view(canonical)
-    context = paper_context(view, hub, current_user(request))
+    context = paper_context(view, hub, user) | author_views.paper_authorship(hub, view, user)
     response = render(request, "paper.html", context)
     if policy := media_policy(context["media"]):  # upstream media load from their own hosts, and only those
         response.headers["Content-Security-Policy"] = policy
@@ -152,7 +159,8 @@ def paper_page(request: Request, hub: HubDep, arxiv_id: str) -> Response:
 
 
 def paper_context(view: PaperView, hub: Hub, viewer: User | None) -> dict[str, Any]:
-    """Everything paper.html shows, the viewer's votes, save and followed authors included (one query)."""
+    """Everything paper.html shows apart from authorship (web/author_views.py adds that), the viewer's votes, save
+    and followed authors included (one query)."""
     paper, entry, organization = view.paper, view.entry, view.organization
     return {
         "title": paper.title,

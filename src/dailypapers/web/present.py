@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from dailypapers.domain.models import FeedEntry
 from dailypapers.domain.periods import Period, PeriodKind, period_containing
@@ -35,9 +35,11 @@ def kind_title(kind: PeriodKind) -> str:
     return _KIND_TITLES[kind]
 
 
-def period_url(period: Period, page: int = 1) -> str:
+def period_url(period: Period, page: int = 1, org: str | None = None) -> str:
+    """A feed page's address; `org` keeps the page to one organization's papers (`?org=`)."""
+    query = {name: value for name, value in (("org", org), ("p", str(page) if page > 1 else None)) if value}
     url = f"/{period.kind}/{period.slug}"
-    return url if page <= 1 else f"{url}?p={page}"
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def paper_url(arxiv_id: str) -> str:
@@ -45,18 +47,36 @@ def paper_url(arxiv_id: str) -> str:
     return "/papers/" + quote(arxiv_id, safe="/")
 
 
+def author_url(name: str) -> str:
+    """The author page of a name as a paper lists it (white space tidied, everything else kept)."""
+    return "/authors/" + quote(" ".join(name.split()), safe="")
+
+
+def org_url(name: str) -> str:
+    return "/orgs/" + quote(name, safe="")
+
+
+def user_url(username: str) -> str:
+    return "/u/" + quote(username, safe="")
+
+
+def avatar_url(label: str) -> str:
+    """The locally generated avatar (web/avatars.py) of a person or organization named `label`."""
+    return "/avatar.svg?" + urlencode({"name": " ".join(label.split())[:100]})
+
+
 def anchor_day(period: Period, today: date) -> date:
     """The day that stands for a period when switching views: today if inside it, else its nearest end."""
     return min(period.end, max(period.start, today))
 
 
-def view_switch(period: Period, today: date) -> list[Link]:
-    """Day / week / month views of the same span, the current one marked."""
+def view_switch(period: Period, today: date, org: str | None = None) -> list[Link]:
+    """Day / week / month views of the same span (of one organization's papers, if given), the current one marked."""
     day = anchor_day(period, today)
     links = []
     for kind in ("date", "week", "month"):
         target = period if kind == period.kind else period_containing(kind, day)
-        links.append(Link(_KIND_TITLES[kind], period_url(target), current=kind == period.kind))
+        links.append(Link(_KIND_TITLES[kind], period_url(target, org=org), current=kind == period.kind))
     return links
 
 

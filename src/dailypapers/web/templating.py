@@ -43,7 +43,15 @@ def make_templates() -> Jinja2Templates:
         plural=present.plural,
         thousands=present.thousands,
     )
-    env.globals.update(paper_url=present.paper_url, period_url=present.period_url, kind_name=present.kind_name)
+    env.globals.update(
+        paper_url=present.paper_url,
+        period_url=present.period_url,
+        kind_name=present.kind_name,
+        author_url=present.author_url,
+        org_url=present.org_url,
+        user_url=present.user_url,
+        avatar_url=present.avatar_url,
+    )
     return Jinja2Templates(env=env, context_processors=[_layout_context])
 
 

@@ -17,6 +17,7 @@ from dailypapers.adapters.sql.rows import utc
 from dailypapers.adapters.sql.schema import (
     api_tokens,
     audit_log,
+    author_claims,
     collection_items,
     collections,
     comments,
@@ -385,6 +386,7 @@ class SqlLibraryStore(SqlBase):
                 "not_interested": owned(paper_feedback, paper_feedback.c.created_at, paper_feedback.c.arxiv_id),
                 "preferences": next(iter(owned(user_preferences, user_preferences.c.user_id)), None),
                 "saved_searches": owned(saved_searches, saved_searches.c.id),
+                "authorship_claims": owned(author_claims, author_claims.c.id, drop=("decided_by",)),
                 "subscriptions": _rows(conn, sa.select(subscribers).where(own_subscribers).order_by(subscribers.c.id)),
                 "digests_received": self._deliveries(conn, subscriber_ids),
                 "moderation_actions": _rows(
@@ -425,7 +427,8 @@ class SqlLibraryStore(SqlBase):
             for table in (sessions, api_tokens):
                 conn.execute(table.delete().where(table.c.user_id == user_id))
             conn.execute(login_tokens.delete().where(login_tokens.c.email == user.email))
-            for table in (follows, keyword_rules, paper_feedback, user_preferences, saved_searches):
+            # Claims go too: a verified authorship names a person, and the account no longer does.
+            for table in (follows, keyword_rules, paper_feedback, user_preferences, saved_searches, author_claims):
                 conn.execute(table.delete().where(table.c.user_id == user_id))
             own = sa.select(collections.c.id).where(collections.c.user_id == user_id).scalar_subquery()
             conn.execute(collection_items.delete().where(collection_items.c.collection_id.in_(own)))

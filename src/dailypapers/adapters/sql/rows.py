@@ -49,6 +49,8 @@ def paper_values(paper: Paper) -> dict[str, Any]:
         "media_urls": list(paper.media_urls),
         "withdrawn_at": paper.withdrawn_at,
         "keywords": list(paper.keywords),
+        "edited_organization": paper.edited_organization,
+        "links_edited_at": paper.links_edited_at,
     }
 
 
@@ -79,6 +81,8 @@ def paper_from_row(row: sa.Row[Any] | sa.RowMapping) -> Paper:
         media_urls=tuple(m["media_urls"] or ()),
         withdrawn_at=utc(m["withdrawn_at"]),
         keywords=tuple(m["keywords"] or ()),
+        edited_organization=m["edited_organization"],
+        links_edited_at=utc(m["links_edited_at"]),
     )
 
 

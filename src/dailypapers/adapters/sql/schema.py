@@ -62,6 +62,10 @@ papers = sa.Table(
     ),
     # Keyphrases this hub extracted itself (migration 0009); written only by the enrichment, never by an upsert.
     sa.Column("keywords", sa.JSON, nullable=False, server_default="[]"),
+    # Set by an author, the submitter or an admin (migration 0011): the paper's organization, and when its links
+    # were last edited by hand; from then on imports and syncs leave github_repo, project_page and it alone.
+    sa.Column("edited_organization", sa.String(255), nullable=True, index=True),
+    sa.Column("links_edited_at", sa.DateTime(timezone=True), nullable=True),
 )
 # The one visibility rule of the SQL store: what visitors may see. Every read that shows papers applies it. (The
 # hidden ones, which SQLite search asks for on every query, come from ix_papers_hidden above: a few index entries.)
@@ -80,7 +84,7 @@ feed_entries = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),  # "user", "auto", "import" (a file), "upstream" (sync)
     # The upstream's comment count (latest answer); local comments are rows of `comments`.
     sa.Column("imported_comments", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("organization", sa.String(255), nullable=True),  # an `organizations.name`
+    sa.Column("organization", sa.String(255), nullable=True, index=True),  # an `organizations.name`
     # Mirrored entries (migration 0007): the upstream base URL (NULL for local entries and file imports), the
     # upstream submitter's full name and avatar (`submitted_by` holds the upstream user name), and when the
     # upstream gave this answer (a file's snapshot time, or the sync): an older answer never overwrites a newer one.
@@ -98,6 +102,58 @@ organizations = sa.Table(
     sa.Column("fullname", sa.String(255), nullable=True),
     sa.Column("avatar_url", sa.String(2048), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# -- authors (author pages, claimed authorship) ----------------------------------------------------------------
+# Owned by adapters/sql/authors.py and adapters/sql/claims.py; migration 0011.
+
+# Every author name of every paper, as listed, kept in step with papers.authors by paper_rows.upsert_papers_in:
+# the index behind /authors/{name}. `initials_key` (domain/authors.py) finds the look-alike spellings. Imports
+# write a row per author of every paper, so the table is one b-tree (its key, no rowid, no other index): a name's
+# papers are a range of it (key, name), and so are the spellings sharing a key. Derived data: it goes with its paper.
+paper_authors = sa.Table(
+    "paper_authors",
+    metadata,
+    sa.Column("initials_key", sa.String(255), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("arxiv_id", sa.String(32), sa.ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+author_claims = sa.Table(
+    "author_claims",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("arxiv_id", sa.String(32), sa.ForeignKey("papers.arxiv_id"), nullable=False, index=True),
+    sa.Column("author", sa.String(255), nullable=False),  # the name as the paper lists it
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # pending, approved, rejected
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decided_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false()),  # kept off the member's profile
+)
+# One slot, one verified member; one live (pending or approved) claim per member and paper. Enforced by the
+# database, so two admins approving rival claims at once cannot both succeed.
+_APPROVED = author_claims.c.status == "approved"
+_LIVE = author_claims.c.status.in_(("pending", "approved"))
+sa.Index(
+    "uq_author_claims_verified_slot",
+    author_claims.c.arxiv_id,
+    author_claims.c.author,
+    unique=True,
+    sqlite_where=_APPROVED,
+    postgresql_where=_APPROVED,
+)
+sa.Index(
+    "uq_author_claims_live_claim",
+    author_claims.c.arxiv_id,
+    author_claims.c.user_id,
+    unique=True,
+    sqlite_where=_LIVE,
+    postgresql_where=_LIVE,
 )
 
 job_state = sa.Table(
@@ -449,7 +505,7 @@ hub_links = sa.Table(
 # -- bookkeeping ---------------------------------------------------------------------------------------------
 
 # One row (id 1) whose version moves on with every change to the tables public pages show (papers, feed entries,
-# votes, comments, users, organizations, GitHub stars), moved by triggers (migration 0011); anonymous pages are
+# votes, comments, users, organizations, GitHub stars), moved by triggers (migration 0012); anonymous pages are
 # cached per version. Not data: copies and backups skip it.
 data_version = sa.Table(
     "data_version",

@@ -9,7 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from dailypapers.adapters.sql.accounts import SqlAccountStore
+from dailypapers.adapters.sql.authors import SqlAuthorStore, effective_organization
 from dailypapers.adapters.sql.base import chunks, storage_errors
+from dailypapers.adapters.sql.claims import SqlClaimStore
 from dailypapers.adapters.sql.digests import SqlDigestStore
 from dailypapers.adapters.sql.discussion import SqlDiscussionStore
 from dailypapers.adapters.sql.enrichment import SqlEnrichmentStore
@@ -28,13 +30,17 @@ from dailypapers.domain.ranking import DEFAULT_PARAMS
 
 # Upvotes shown everywhere: counts mirrored from another hub plus this hub's own votes (a cached count).
 UPVOTES = (papers.c.imported_upvotes + papers.c.community_upvotes).label("upvotes")
-# The organization of a feed entry, outer-joined: its details when the organizations table knows it.
-ORG_COLUMNS = (organizations.c.fullname.label("org_fullname"), organizations.c.avatar_url.label("org_avatar_url"))
-_ORG_JOIN = organizations.c.name == feed_entries.c.organization
+# A paper's organization (set by an author, else its feed entry's), outer-joined: its details when known.
+ORG_COLUMNS = (
+    effective_organization().label("effective_organization"),
+    organizations.c.fullname.label("org_fullname"),
+    organizations.c.avatar_url.label("org_avatar_url"),
+)
+_ORG_JOIN = organizations.c.name == effective_organization()
 
 
 def _organization(row: sa.Row[Any]) -> Organization | None:
-    name = row.organization
+    name = row.effective_organization
     if name is None:
         return None
     return Organization(name, row.org_fullname, row.org_avatar_url)
@@ -59,6 +65,8 @@ class SqlStore(
     SqlTrendsStore,
     SqlEnrichmentStore,
     SqlViewerStore,
+    SqlAuthorStore,
+    SqlClaimStore,
 ):
     """The Store port: papers and feed here, the community parts in their own modules."""
 
@@ -113,6 +121,8 @@ class SqlStore(
             filters.append(feed_entries.c.feed_date <= query.end)
         if query.submitter is not None:
             filters.append(feed_entries.c.submitted_by == query.submitter)
+        if query.organization is not None:
+            filters.append(effective_organization() == query.organization)
         return filters
 
     @storage_errors
@@ -206,9 +216,18 @@ class SqlStore(
         return latest
 
     @storage_errors
-    def neighbour_feed_dates(self, start: date, end: date) -> tuple[date | None, date | None]:
+    def neighbour_feed_dates(
+        self, start: date, end: date, *, organization: str | None = None
+    ) -> tuple[date | None, date | None]:
         before = sa.select(sa.func.max(feed_entries.c.feed_date)).where(feed_entries.c.feed_date < start)
         after = sa.select(sa.func.min(feed_entries.c.feed_date)).where(feed_entries.c.feed_date > end)
+        if organization is not None:  # the nearest days with a paper of this organization
+            before, after = (
+                q.join(papers, papers.c.arxiv_id == feed_entries.c.arxiv_id).where(
+                    effective_organization() == organization, papers.c.hidden_at.is_(None)
+                )
+                for q in (before, after)
+            )
         with self.engine.connect() as conn:
             return conn.scalar(before), conn.scalar(after)
 

@@ -9,8 +9,8 @@ written on every request are left out, or the counter would move on every reques
 On PostgreSQL the trigger is per statement and runs BEFORE it, so a transaction takes the counter's row lock before
 any row lock of the watched tables: writers queue on it briefly instead of deadlocking.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -37,6 +37,7 @@ WATCHED = (
     "github_star_snapshots",
     "hub_links",  # enrichment: the paper page's models / datasets / Spaces
     "paper_thumbnails",  # enrichment: cards and paper pages show them
+    "author_claims",  # verified authors: badges on cards and paper pages
 )
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 BUMP = "UPDATE data_version SET version = version + 1 WHERE id = 1"

@@ -1,4 +1,4 @@
-"""Migrations and schema.py describe the same database, on every backend, and downgrade cleanly."""
+"""Migrations and adapters/sql/schema/ describe the same database, on every backend, and downgrade cleanly."""
 
 from __future__ import annotations
 

@@ -53,7 +53,8 @@ def endpoints() -> Iterator[Endpoint]:
     """Every (method, route) of the app, included routers flattened, with its declared query and body fields.
 
     Listed when pytest collects, before any hub exists: the app is built over a stand-in no request reaches."""
-    app = create_app(cast(Hub, SimpleNamespace(settings=Settings())))
+    stand_in = SimpleNamespace(settings=Settings(), freshness=SimpleNamespace(token=str))  # what create_app reads
+    app = create_app(cast(Hub, stand_in))
     for context in iter_route_contexts(app.routes):
         if not context.path or not context.methods:
             continue

@@ -71,7 +71,8 @@ def endpoints() -> Iterator[Endpoint]:
             yield Endpoint(method, context.path, tuple(dict.fromkeys(query)), tuple(form))
 
 
-ENDPOINTS = list(endpoints())
+# The static files are a mount, not a route: walked too, by a path of their own.
+ENDPOINTS = [*endpoints(), Endpoint("GET", "/static/{file:path}", (), ())]
 READS = [e for e in ENDPOINTS if e.method == "GET"]
 WRITES = [e for e in ENDPOINTS if e.method in UNSAFE]
 

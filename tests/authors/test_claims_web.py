@@ -78,6 +78,7 @@ def test_member_claims_admin_approves_paper_page_profile_and_links_follow(
     assert f'href="{PAGE}"' in profile[profile.index('id="papers"') : profile.index("Submitted papers")]
     assert "Verified as Chengsong Huang" in anon.get("/authors/Chengsong%20Huang").text
     assert 'class="verified" href="/u/ada"' in anon.get("/authors/Chengsong%20Huang").text  # badge on the card
+    assert 'class="verified" href="/u/ada"' in anon.get("/date/2026-08-20").text  # and on the day's card
 
     # The verified author edits the links: normalised, shown, audited. Another member cannot; no token, no edit.
     assert bob.post(f"{PAGE}/links", data=link).status_code == 403

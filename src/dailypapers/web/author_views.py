@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dailypapers.domain.models import AuthorClaim, PaperView, User
+from dailypapers.domain.models import AuthorClaim, Paper, PaperView, User
 from dailypapers.hub import Hub
 from dailypapers.usecases.paper_links import current_links
 from dailypapers.web import present
@@ -30,6 +30,16 @@ class AuthorLink:
 def author_links(authors: tuple[str, ...] | list[str], verified: Mapping[str, User] | None = None) -> list[AuthorLink]:
     found = verified or {}
     return [AuthorLink(name, present.author_url(name), found.get(" ".join(name.split()))) for name in authors]
+
+
+def card_authors(hub: Hub, papers: list[Paper]) -> dict[str, list[AuthorLink]]:
+    """The `authors_of` of card lists: the first authors of the papers that have a verified author (one query)."""
+    verified = hub.authorship.verified_authors([p.arxiv_id for p in papers])
+    return {
+        p.arxiv_id: author_links(p.authors[: present.AUTHORS_SHOWN], verified[p.arxiv_id])
+        for p in papers
+        if p.arxiv_id in verified
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,10 @@ def _list_context(request: Request, hub: HubDep, user: User | None, papers: List
         "items": papers.views,
         "authors_of": {
             view.paper.arxiv_id: author_views.author_links(
-                view.paper.authors[: present.AUTHORS_SHOWN], papers.verified.get(view.paper.arxiv_id)
+                view.paper.authors[: present.AUTHORS_SHOWN], papers.verified[view.paper.arxiv_id]
             )
             for view in papers.views
+            if view.paper.arxiv_id in papers.verified
         },
         "total": papers.total,
         "first_rank": (papers.page - 1) * papers.page_size + 1,

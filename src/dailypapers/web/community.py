@@ -19,7 +19,7 @@ from dailypapers.domain.periods import parse_day
 from dailypapers.ports.votes import VoteState
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
-from dailypapers.web import activity_charts, present
+from dailypapers.web import activity_charts, author_views, present
 from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
 from dailypapers.web.auth import (
     AUTH_RESPONSES,
@@ -232,6 +232,7 @@ def trending(
         "trending": page,
         "params": hub.trending_params,
         "first_rank": (page.page - 1) * page.page_size + 1,
+        "authors_of": author_views.card_authors(hub, [item.paper for item in page.items]),  # verified badges
         "pages": pages,
         "marks": hub.viewer.marks(user, ids),
         "windows": [present.Link(label, url(n), n == window) for n, label in _WINDOWS],

@@ -122,6 +122,7 @@ def feed_context(feed: FeedPage, hub: Hub, *, is_home: bool = False) -> dict[str
         "nav_current": "/" if period.kind == "date" else f"/{period.kind}",
         "kind_word": present.kind_name(period.kind),
         "first_rank": (feed.page - 1) * feed.page_size + 1,
+        "authors_of": author_views.card_authors(hub, [item.paper for item in feed.items]),  # verified badges
         "pages": pages,
         "views": present.view_switch(period, today, org),
         "previous": _neighbour(feed.previous, org),

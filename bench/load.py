@@ -6,8 +6,9 @@ the transformer embeds ~83k papers in well over half an hour on 2 cores), starts
 measures with wrk at 64 connections:
 
 - cold: the latest day page for 5 s right after the port opens, with no warm-up request of ours;
-- then per round: /static/style.css, the latest day page, its week page, the day's top paper, and hybrid search
-  over 200 different queries (three words of real titles, round-robin, so each is asked again ~every 200 requests).
+- then per round: /static/style.css, the latest day page, its week page, the day's top paper, the day page for a
+  signed-in member (own votes and saves on it; compared with the anonymous day page), and hybrid search over 200
+  different queries (three words of real titles, round-robin, so each is asked again ~every 200 requests).
 
 Each page's figure is its requests/s divided by the static file's in the same round; the worst round counts.
 """
@@ -34,6 +35,27 @@ from bench.webload import (
 )
 
 GOALS = {"day": 0.8, "week": 0.8, "paper": 0.8, "search": 0.25, "cold": 0.5}
+SIGNED_IN_GOAL = 0.5  # a member's day page: at least half the anonymous figure
+
+
+def member_cookie(work: Path, embedder: str) -> str:
+    """A session cookie of a member who upvoted and saved papers of the latest day (their marks show on it)."""
+    import os
+
+    from dailypapers.settings import load_settings
+    from dailypapers.web.auth import SESSION_COOKIE, signed_session
+    from dailypapers.wiring import make_hub
+
+    os.environ.update(hub_env(work, embedder))
+    hub = make_hub(load_settings())
+    member = hub.store.get_or_create_user("bench@example.org", "bench", hub.clock.now())
+    ids = [item.paper.arxiv_id for item in hub.feed_for(hub.latest_day()).items]
+    for arxiv_id in ids[:3]:
+        hub.store.set_vote(member.id, arxiv_id, True, hub.clock.now())
+    hub.set_saved(member, ids[-1], True)
+    cookie = f"{SESSION_COOKIE}={signed_session(hub.settings, hub.start_session(member))}"
+    hub.store.engine.dispose()  # type: ignore[attr-defined]
+    return cookie
 
 
 def page_paths(work: Path, embedder: str) -> dict[str, str]:
@@ -72,6 +94,7 @@ def main() -> None:
     require_tools()
     prepare(args.work, args.embedder)
     paths = page_paths(args.work, args.embedder)
+    cookie = member_cookie(args.work, args.embedder)
     search = ["/search?" + urlencode({"q": q}) for q in queries(args.queries)]
     print(f"CPU: {cpu_name()}; load average before: {load_average()}; pages: {paths}", flush=True)
 
@@ -85,6 +108,7 @@ def main() -> None:
             measured = {"static": wrk(server.base, STATIC, **common)}
             for name, path in paths.items():
                 measured[name] = wrk(server.base, path, **common)
+            measured["day signed in"] = wrk(server.base, paths["day"], cookie=cookie, **common)
             measured["search"] = wrk(server.base, search[0], paths=search, **common)
             for name, result in measured.items():
                 runs.setdefault(name, []).append(result)
@@ -108,11 +132,15 @@ def main() -> None:
         if name != "static"
     }
     ratios["cold"] = cold.requests_per_second / runs["static"][0].requests_per_second
+    signed_in = min(
+        r.requests_per_second / a.requests_per_second for r, a in zip(runs["day signed in"], runs["day"], strict=True)
+    )
     figures = {
         "cpu": cpu_name(),
         "static_rps_worst": min(r.requests_per_second for r in runs["static"]),
         "ratios_worst_round": {k: round(v, 2) for k, v in ratios.items()},
         "day_p99_ms_worst": max(r.p99_ms for r in runs["day"]),
+        "signed_in_vs_anonymous_day_worst": round(signed_in, 2),
         "errors": sum(r.errors for results in runs.values() for r in results) + cold.errors,
         "web_rss_mb": round(rss, 1),
         "load_average_after": load_average(),
@@ -121,6 +149,8 @@ def main() -> None:
     print(f"| static file | {figures['static_rps_worst']:.0f} req/s | — |")
     for name, goal in GOALS.items():
         print(f"| {name} | {ratios[name]:.2f}x static | ≥ {goal}x {'✓' if ratios[name] >= goal else '✗'} |")
+    verdict = "✓" if signed_in >= SIGNED_IN_GOAL else "✗"
+    print(f"| day, signed in | {signed_in:.2f}x the anonymous day page | ≥ {SIGNED_IN_GOAL}x {verdict} |")
     print(f"| day page p99 | {figures['day_p99_ms_worst']:.0f} ms | ≤ 100 ms |")
     print(f"| errors | {figures['errors']} | 0 |")
     print(f"| web RSS ({args.workers} processes) | {figures['web_rss_mb']} MB | — |")

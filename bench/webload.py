@@ -145,9 +145,13 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}[unit]
 
 
-def wrk(base: str, path: str, *, seconds: int, connections: int, paths: list[str] | None = None) -> WrkResult:
+def wrk(
+    base: str, path: str, *, seconds: int, connections: int, paths: list[str] | None = None, cookie: str = ""
+) -> WrkResult:
     """Run wrk on one path, or round-robin over `paths` (a Lua script), and parse its report."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
     script = None
     if paths:
         script = Path(f"/tmp/dailypapers-wrk-{os.getpid()}.lua")

@@ -41,6 +41,7 @@ from dailypapers.ports import (
 from dailypapers.ports.backup import DatabaseBackup
 from dailypapers.ports.enrichment import ChatModel, HubLinksSource, KeywordExtractor, PdfSource, ThumbnailRenderer
 from dailypapers.ports.search import SearchResults
+from dailypapers.ports.taste import TextTaste
 from dailypapers.settings import Settings
 from dailypapers.usecases.accounts import AccountsMixin
 from dailypapers.usecases.activity import PaperActivity
@@ -50,6 +51,7 @@ from dailypapers.usecases.backup import Backups
 from dailypapers.usecases.digests import DigestsMixin
 from dailypapers.usecases.discussion import DiscussionMixin
 from dailypapers.usecases.enrichment import Enricher
+from dailypapers.usecases.for_you import ForYou
 from dailypapers.usecases.freshness import Freshness
 from dailypapers.usecases.library import LibraryMixin
 from dailypapers.usecases.paper_links import PaperLinkEditor
@@ -111,6 +113,7 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         hub_links: HubLinksSource,
         keyword_extractor: Callable[[], KeywordExtractor],
         thumbnail_renderer: ThumbnailRenderer,
+        taste: TextTaste,
         backup: DatabaseBackup | None = None,
     ) -> None:
         self.settings = settings
@@ -145,6 +148,7 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
         self.authors = AuthorDirectory(store, store, store, store)
         self.authorship = Authorship(settings, store, store, mailer, rate_limiter, clock)
         self.paper_links = PaperLinkEditor(settings, store, store, store, search_engine, rate_limiter, clock)
+        self.for_you = ForYou(store, search_engine, taste, clock, self.trending_params)
 
     # -- papers ------------------------------------------------------------------------------------------
 

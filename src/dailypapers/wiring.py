@@ -23,6 +23,7 @@ from dailypapers.adapters.sql.engine import create_engine
 from dailypapers.adapters.sql.migrate import pending_revisions, upgrade
 from dailypapers.adapters.sql.ratelimits import SqlLimitsStorage
 from dailypapers.adapters.sql.store import SqlStore
+from dailypapers.adapters.text_taste import TfidfSvmTaste
 from dailypapers.adapters.upstream_http import UpstreamClient
 from dailypapers.domain.errors import ConfigError
 from dailypapers.hub import Hub
@@ -72,6 +73,7 @@ def make_hub(
         hub_links or HubLinksClient(settings),
         YakeExtractor,
         PdfiumRenderer(),
+        TfidfSvmTaste(),
         SqlBackup(engine, settings.pg_bin_dir),
     )
     hub.digest_renderer = MailRenderer(settings, thumbnails=store.thumbnails)

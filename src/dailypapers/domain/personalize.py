@@ -1,24 +1,28 @@
-"""The for-you ranking: a per-member model over paper vectors, blended with trending, with one "why" per paper.
+"""The for-you ranking: a member's taste as per-candidate signals, blended with trending by weights fitted on the
+bench, and one true "why" per paper.
 
-Pure numpy: the hub gathers the vectors, the trending scores and the member's rules; nothing here reads the
+Pure numpy: the hub gathers the papers, vectors, text-model scores, trending scores and rules; nothing here reads the
 database, the clock or the search index. Vectors are rows of unit length (digest.unit_vectors).
 
-Two models, both fit on the member's liked papers (upvoted and saved) and disliked ones ("not interested"):
+The signals, one value per candidate (Signals):
 
-- ``centroid`` (a Rocchio-style blend): on vectors centred on the candidate pool's mean, half the cosine to the
-  liked papers' centroid, half the cosine to the nearest liked paper (so a member with two interests is not
-  averaged into neither), minus half the cosine to the nearest disliked paper.
-- ``linear``: a ridge-regularised linear scorer, liked papers +1 against disliked papers and the candidate pool
-  itself (the "background": what the member did not pick) −1, weighted so the background counts as much as the
-  likes in total; solved in closed form. It learns which directions separate this member's likes from the papers
-  around them, where the centroid also rewards what every paper shares.
+- ``text``: the text model's score (ports/taste.py: TF-IDF and a linear SVM of the member's liked papers against
+  the papers around them, arxiv-sanity's per-tag SVM), scaled to 0..1;
+- ``similar``: the centroid blend over paper vectors, on vectors centred on the candidates' mean: half the cosine
+  to the liked papers' centroid, half to the nearest liked paper, minus half the nearest "not interested" one; scaled;
+- ``authors``: log(1 + n), n the number of liked papers that list one of the candidate's authors (the most for any
+  one author): "more by the people whose papers you liked";
+- ``trending``: the percentile of the community trending score among the candidates;
+- boosts for explicit follows and keyword rules (hand-set: the bench's members follow nothing, so they cannot be fit).
 
-bench/personal_quality.py measures both on held-out likes against plain trending; DEFAULT_MODEL is its winner
-(the centroid blend, by a small margin on both kinds of members).
+score = (1 − w) · (Σ weight · signal + boosts) + w · trending, w the member's slider (0.3 unless moved). The weights
+(FITTED) come from `bench/personal_quality.py --fit`, fitted at the default slider on half of the bench's members,
+so the default page is the fitted blend; the README's "Personal feed" has the figures of every variant.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,20 +30,30 @@ from typing import Literal
 
 import numpy as np
 
-ModelKind = Literal["centroid", "linear"]
-MODELS: tuple[ModelKind, ...] = ("centroid", "linear")
-# Chosen by bench/personal_quality.py (30 members, 131 evaluation points, default slider 0.3): centroid MRR 0.294 /
-# nDCG@10 0.260, linear 0.272 / 0.243, plain trending 0.213 / 0.213. The README's "Personal feed" has the table.
-DEFAULT_MODEL: ModelKind = "centroid"
+from dailypapers.domain.models import Paper
+from dailypapers.domain.rules import normalise_author
+
 DEFAULT_TRENDING_WEIGHT = 0.3  # the schema's server default too
-RIDGE_LAMBDA = 1.0
-DISLIKE_WEIGHT = 0.5  # centroid model: how much the nearest "not interested" paper pulls a candidate down
-# Added to the personal part (a score in 0..1) of papers the member's own rules point at: with no model yet, a
-# followed category's paper (0.7 · 0.5) outranks the top trending paper (0.3) at the default slider.
+DISLIKE_WEIGHT = 0.5  # centroid signal: how much the nearest "not interested" paper pulls a candidate down
+# Added to the personal part of papers the member's own rules point at: with nothing learnt yet, a followed
+# category's paper (0.7 · 0.5) outranks the top trending paper (0.3) at the default slider.
 FOLLOWED_AUTHOR_BOOST = 1.0
 FOLLOWED_CATEGORY_BOOST = 0.5
 KEYWORD_BOOST = 0.3
-SIMILAR_PERCENTILE = 0.75  # "similar to X" is said only of papers in the top quarter of the personal scores
+SIMILAR_PERCENTILE = 0.75  # "similar to X" is said only of papers in the top quarter of the text (or vector) scores
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each signal counts in the personal part of the score (trending's share is the member's slider)."""
+
+    text: float
+    similar: float
+    authors: float
+
+
+FITTED = Weights(text=1.0, similar=0.0, authors=2.0)
+
 
 Source = Literal["saved", "upvoted"]
 
@@ -99,34 +113,6 @@ def _normalised(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(matrix / np.where(norms > 0, norms, 1.0), dtype=np.float64)
 
 
-def linear_scores(candidates: np.ndarray, profile: Profile, background: np.ndarray) -> np.ndarray:
-    """The ridge model's score of each candidate row, fit on likes (+1) vs dislikes and background (−1)."""
-    liked, disliked = profile.liked_matrix, profile.disliked_matrix
-    parts = [liked] + ([disliked] if len(disliked) else []) + ([background] if len(background) else [])
-    x = np.vstack(parts).astype(np.float64)
-    x = np.hstack([x, np.ones((len(x), 1))])  # a bias column: the background need not be centred
-    y = np.concatenate([np.ones(len(liked)), -np.ones(len(x) - len(liked))])
-    weights = np.concatenate(
-        [
-            np.ones(len(liked)),
-            np.ones(len(disliked)),
-            np.full(len(background), len(liked) / len(background) if len(background) else 0.0),
-        ]
-    )
-    xw = x * weights[:, None]
-    coef = np.linalg.solve(x.T @ xw + RIDGE_LAMBDA * np.eye(x.shape[1]), xw.T @ y)
-    return np.asarray(candidates.astype(np.float64) @ coef[:-1] + coef[-1], dtype=np.float64)
-
-
-def model_scores(candidates: np.ndarray, profile: Profile, kind: ModelKind = DEFAULT_MODEL) -> np.ndarray | None:
-    """Personal scores of the candidate rows, or None when there is nothing to learn from (no likes, no vectors)."""
-    if not profile.has_likes or not len(candidates):
-        return None
-    if kind == "centroid":
-        return centroid_scores(candidates, profile, candidates)
-    return linear_scores(candidates, profile, candidates)
-
-
 def nearest_liked(candidates: np.ndarray, profile: Profile) -> list[tuple[LikedPaper, float]]:
     """For each candidate row, the liked paper it is closest to and the cosine (for the "similar to X" line)."""
     if not profile.has_likes or not len(candidates):
@@ -168,21 +154,53 @@ def scaled(values: np.ndarray) -> np.ndarray:
     return np.asarray(np.clip((values - low) / (high - low), 0.0, 1.0), dtype=np.float64)
 
 
-def blend(
-    personal: np.ndarray | None, trending: Sequence[float], boosts: Sequence[float], trending_weight: float
-) -> np.ndarray:
-    """The final score: (1 − w) · (scaled personal score + rule boosts) + w · trending percentile.
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What is known of each candidate (one entry per candidate, in the candidates' order), before weighting."""
 
-    Trending scores are heavy-tailed (a few papers take most votes), so they enter as percentiles; without a
-    personal model the personal part is the boosts alone, so follows and keywords still lead a new member's page.
+    text: np.ndarray | None  # the text model's raw scores; None without a model (no likes yet)
+    similar: np.ndarray | None  # the centroid blend's raw scores; None without likes or vectors
+    authors: np.ndarray  # liked papers sharing the candidate's most shared author (a count)
+    trending: np.ndarray  # raw trending scores, 0 off the feed's window
+    boosts: np.ndarray  # follow and keyword boosts
+
+    def parts(self, weights: Weights) -> dict[str, np.ndarray]:
+        """Each signal on its blend scale, times its weight: what it adds to the personal part of the score."""
+        n = len(self.trending)
+        zero = np.zeros(n)
+        return {
+            "text": weights.text * scaled(self.text) if self.text is not None else zero,
+            "similar": weights.similar * scaled(self.similar) if self.similar is not None else zero,
+            "authors": weights.authors * np.log1p(self.authors),
+            "boosts": np.asarray(self.boosts, dtype=np.float64),
+        }
+
+
+def blend(signals: Signals, weights: Weights, trending_weight: float) -> np.ndarray:
+    """The final score: (1 − w) · (weighted signals + rule boosts) + w · trending percentile.
+
+    Trending scores are heavy-tailed (a few papers take most votes), so they enter as percentiles; without likes
+    the personal part is the boosts alone, so follows and keywords still lead a new member's page.
     """
     weight = min(1.0, max(0.0, trending_weight))
-    boost = np.asarray(boosts, dtype=np.float64)
-    own = (scaled(personal) if personal is not None else np.zeros(len(boost))) + boost
-    return np.asarray((1.0 - weight) * own + weight * percentiles(trending), dtype=np.float64)
+    own = sum(signals.parts(weights).values(), np.zeros(len(signals.trending)))
+    return np.asarray((1.0 - weight) * own + weight * percentiles(signals.trending), dtype=np.float64)
 
 
-def rank(scores: np.ndarray, tie_break: Sequence[float]) -> list[int]:
+def author_affinity(candidates: Sequence[Paper], liked: Sequence[Paper]) -> list[tuple[str, int]]:
+    """For each candidate, its author listed on the most liked papers, as the candidate spells the name, and how
+    many liked papers list them (names matched as rules.normalise_author does); ("", 0) when none is shared."""
+    counts: Counter[str] = Counter()
+    for paper in liked:
+        counts.update({normalise_author(a) for a in paper.authors})
+    found: list[tuple[str, int]] = []
+    for paper in candidates:
+        best = max(((counts.get(normalise_author(a), 0), -i, a) for i, a in enumerate(paper.authors)), default=None)
+        found.append((best[2], best[0]) if best is not None and best[0] > 0 else ("", 0))
+    return found
+
+
+def rank(scores: np.ndarray, tie_break: Sequence[float] | np.ndarray) -> list[int]:
     """Indexes by score, best first; ties by `tie_break` (e.g. trending), then input order."""
     return sorted(range(len(scores)), key=lambda i: (-float(scores[i]), -float(tie_break[i]), i))
 
@@ -194,3 +212,11 @@ def similar_line(liked: LikedPaper) -> str:
 def short_title(title: str, limit: int = 80) -> str:
     title = " ".join(title.split())
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def author_line(author: str, sources: Sequence[Source]) -> str:
+    """ "By A, an author of 3 papers you upvoted": `sources` says how each liked paper listing A was liked."""
+    count = len(sources)
+    what = "a paper" if count == 1 else f"{count} papers"
+    how = " or ".join(s for s in ("upvoted", "saved") if s in sources)
+    return f"By {author}, an author of {what} you {how}"

@@ -4,6 +4,7 @@ against papers. Pure: no I/O; the for-you page, its private feed and the digest 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -26,6 +27,7 @@ _CATEGORY_RE = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$")  # cs.LG, ma
 _PUNCT_AS_SPACE = str.maketrans({"-": " ", "‐": " ", "‑": " ", ".": " ", ",": " ", "_": " "})
 
 
+@functools.lru_cache(maxsize=65_536)  # the for-you ranking matches every candidate's authors on every request
 def normalise_author(name: str) -> str:
     """The match key of an author name: accents dropped, case folded, hyphens / dots / runs of spaces as one space.
 

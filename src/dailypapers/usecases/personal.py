@@ -1,6 +1,6 @@
-"""The personal layer's use cases: the for-you ranking, follows, keyword rules, "not interested", the slider and
-onboarding, saved searches and the HMAC keys of the private feeds. The ranking maths is personalize.py's, the rule
-matching rules.py's; this module gathers their inputs from the store and the search engine.
+"""The personal layer's use cases besides the ranking (usecases/for_you.py): follows, keyword rules, "not
+interested", the slider and onboarding, saved searches and the HMAC keys of the private feeds. The rule matching is
+rules.py's; this module gathers its inputs from the store and the search engine.
 
 For the digest (usecases/digests.py wires it): personal_rules(user_id), liked_and_disliked_ids(user_id) and
 saved_search_matches(user_id, since, limit).
@@ -13,31 +13,12 @@ import hmac
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-import numpy as np
+from datetime import datetime, time, timedelta
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
-from dailypapers.domain.digest import unit_vectors
 from dailypapers.domain.errors import Gone, InvalidInput, NotFound, PaperNotFound, PermissionDenied
-from dailypapers.domain.models import FeedQuery, Paper, PaperView, User
-from dailypapers.domain.personalize import (
-    DEFAULT_MODEL,
-    FOLLOWED_AUTHOR_BOOST,
-    FOLLOWED_CATEGORY_BOOST,
-    KEYWORD_BOOST,
-    SIMILAR_PERCENTILE,
-    LikedPaper,
-    ModelKind,
-    Preferences,
-    Profile,
-    blend,
-    model_scores,
-    nearest_liked,
-    percentiles,
-    rank,
-    similar_line,
-)
+from dailypapers.domain.models import FeedQuery, PaperView, User
+from dailypapers.domain.personalize import Preferences
 from dailypapers.domain.query import MAX_QUERY_LENGTH, SearchFilters, parse_query
 from dailypapers.domain.rules import (
     MAX_FOLLOWS,
@@ -47,7 +28,6 @@ from dailypapers.domain.rules import (
     KeywordRule,
     PersonalRules,
     RuleKind,
-    liked_ids,
     normalise_author,
     parse_author,
     parse_category,
@@ -56,31 +36,18 @@ from dailypapers.domain.rules import (
 from dailypapers.ports import SearchEngine
 from dailypapers.ports.personal import SavedSearch
 from dailypapers.ports.search import SearchResults
+from dailypapers.usecases.for_you import FOR_YOU_DAYS, RECENT_POOL, member_likes
 from dailypapers.usecases.voting import VotingMixin
 
-FOR_YOU_DAYS = 14
-FEED_POOL = 300  # feed papers of the window, best trending first, considered per request
-RECENT_POOL = 300  # newest papers of the hub (on the feed or not)
-FOLLOW_POOL = 25  # recent papers fetched per followed author / category
-MAX_FOLLOW_QUERIES = 20  # followed authors and categories searched per request (the rest still match if present)
-LIKED_LIMIT = 200
-DISLIKED_LIMIT = 200
 HINT_PAPERS = 200
 SAVED_SEARCH_LOOKBACK_DAYS = 7  # arXiv publishes a paper a day or more before a harvest brings it in
 SAVED_SEARCH_MAX = 50
 SAVED_SEARCH_NAME_MAX = 128
 ONBOARDING_MAX_PICKS = 20
+ONBOARDING_PAPERS = 12
+ONBOARDING_CATEGORIES = 24
 _FEED_KEY_PURPOSE = b"for-you-feed:"
 _SAVED_FEED_KEY_PURPOSE = b"saved-search-feed:"
-
-
-@dataclass(frozen=True, slots=True)
-class ForYouItem:
-    """One card of the for-you page: the paper, the line saying why, and its blended score (0 … ~1.5)."""
-
-    view: PaperView
-    why: str
-    score: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,116 +90,11 @@ class PersonalMixin(VotingMixin):
 
     def liked_and_disliked_ids(self, user_id: int) -> tuple[list[str], list[str]]:
         """(liked, disliked): upvoted and saved papers, most recent first and each once; "not interested" ones."""
-        upvoted = self.store.user_upvotes(user_id, LIKED_LIMIT)
-        saved = self.store.saved_paper_ids(user_id, LIKED_LIMIT)
-        disliked = self.store.not_interested_ids(user_id, DISLIKED_LIMIT)
-        return liked_ids(upvoted, saved, set(disliked)), disliked
+        return member_likes(self.store, user_id)
 
     def personal_rules(self, user_id: int) -> PersonalRules:
         """The member's follows and keyword rules, ready to match papers (`allows`, `reason`)."""
         return PersonalRules.of(self.store.follows(user_id), self.store.keyword_rules(user_id))
-
-    # -- the for-you ranking -----------------------------------------------------------------------------
-
-    def for_you(
-        self,
-        user: User,
-        limit: int = 50,
-        *,
-        model: ModelKind | None = None,
-        trending_weight: float | None = None,
-    ) -> list[ForYouItem]:
-        """Recent papers (the last two weeks' feed, the newest papers, new papers of what the member follows),
-        their rules applied, ranked by the personal model blended with trending under the member's slider.
-
-        Liked, saved and "not interested" papers never come back. `model` and `trending_weight` override the
-        defaults (the quality bench compares them in one run).
-        """
-        now = self.clock.now()
-        rules = self.personal_rules(user.id)
-        weight = self.store.preferences(user.id).trending_weight if trending_weight is None else trending_weight
-        liked_ids, disliked_ids = self.liked_and_disliked_ids(user.id)
-        trending, candidates = self._candidates(rules, now)
-        seen = set(liked_ids) | set(disliked_ids)
-        candidates = [p for p in candidates if p.arxiv_id not in seen and rules.allows(p)]
-        if not candidates:
-            return []
-        saved = set(self.store.saved_paper_ids(user.id, LIKED_LIMIT))
-        examples = self.store.get_papers(liked_ids + disliked_ids)
-        vectors = self.search_engine.paper_vectors([p.arxiv_id for p in candidates] + liked_ids + disliked_ids)
-        liked_papers, liked_matrix = unit_vectors([examples[i] for i in liked_ids if i in examples], vectors)
-        _, disliked_matrix = unit_vectors([examples[i] for i in disliked_ids if i in examples], vectors)
-        profile = Profile(
-            tuple(LikedPaper(p.arxiv_id, p.title, "saved" if p.arxiv_id in saved else "upvoted") for p in liked_papers),
-            liked_matrix,
-            disliked_matrix,
-        )
-        with_vectors, matrix = unit_vectors(candidates, vectors)
-        personal, nearest = self._personal(candidates, with_vectors, matrix, profile, model or DEFAULT_MODEL)
-        trend = [trending.get(p.arxiv_id, 0.0) for p in candidates]
-        boosts = [_boost(rules, p) for p in candidates]
-        scores = blend(personal, trend, boosts, weight)
-        order = rank(scores, trend)[:limit]
-        pct = percentiles(personal) if personal is not None else None
-        views = self.store.paper_views([candidates[i].arxiv_id for i in order])
-        items: list[ForYouItem] = []
-        for i in order:
-            paper = candidates[i]
-            view = views.get(paper.arxiv_id)
-            if view is None:
-                continue
-            similar = nearest.get(paper.arxiv_id) if pct is not None and pct[i] >= SIMILAR_PERCENTILE else None
-            items.append(ForYouItem(view, _why(rules, paper, similar, paper.arxiv_id in trending), float(scores[i])))
-        return items
-
-    def _candidates(self, rules: PersonalRules, now: datetime) -> tuple[dict[str, float], list[Paper]]:
-        """(trending score of the feed papers in the window, every candidate paper once)."""
-        end = now.date()
-        start = end - timedelta(days=FOR_YOU_DAYS - 1)
-        params = self.trending_params
-        feed = self.store.feed_items(
-            FeedQuery(start, end, order="trending", as_of=now, trending=params), limit=FEED_POOL
-        )
-        trending = self.store.trending_scores([i.paper.arxiv_id for i in feed], now, params)
-        pool: dict[str, Paper] = {i.paper.arxiv_id: i.paper for i in feed}
-        since = now - timedelta(days=FOR_YOU_DAYS)
-        hidden = {arxiv_id for arxiv_id, _, _ in self.store.hidden_papers(limit=10_000)}
-        for paper in self.store.list_papers(limit=RECENT_POOL):
-            if since <= paper.published <= now and paper.arxiv_id not in hidden:
-                pool.setdefault(paper.arxiv_id, paper)
-        queries = [f'author:"{label.replace(chr(34), " ")}"' for _, label in rules.authors]
-        queries += [f"cat:{category}" for category in rules.categories]
-        found: list[str] = []
-        for query in queries[:MAX_FOLLOW_QUERIES]:
-            try:
-                results = self.search_engine.search(
-                    query, mode="keyword", page_size=FOLLOW_POOL, filters=SearchFilters(start=since.date())
-                )
-            except InvalidInput:  # a label the query language cannot express; its papers can still match above
-                continue
-            found += [hit.arxiv_id for hit in results.hits if hit.arxiv_id not in pool and hit.arxiv_id not in hidden]
-        pool.update(self.store.get_papers(list(dict.fromkeys(found))))
-        return trending, list(pool.values())
-
-    def _personal(
-        self,
-        candidates: list[Paper],
-        with_vectors: tuple[Paper, ...],
-        matrix: np.ndarray,
-        profile: Profile,
-        model: ModelKind,
-    ) -> tuple[np.ndarray | None, dict[str, LikedPaper]]:
-        """Personal scores for every candidate (those without a vector get the lowest) and each one's nearest like."""
-        scores = model_scores(matrix, profile, model)
-        if scores is None:
-            return None, {}
-        by_id = dict(zip((p.arxiv_id for p in with_vectors), scores, strict=True))
-        floor = float(scores.min())  # papers without a vector yet rank with the least like the member's taste
-        personal = np.array([by_id.get(p.arxiv_id, floor) for p in candidates], dtype=np.float64)
-        nearest = {
-            p.arxiv_id: liked for p, (liked, _) in zip(with_vectors, nearest_liked(matrix, profile), strict=True)
-        }
-        return personal, nearest
 
     # -- "not interested" --------------------------------------------------------------------------------
 
@@ -261,15 +123,32 @@ class PersonalMixin(VotingMixin):
         return weight
 
     def onboarding_choices(self) -> OnboardingChoices:
-        """Categories of the papers in the window, most common first, and the top trending papers."""
-        page = self.trending(days=FOR_YOU_DAYS)
+        """The top trending papers of the last two weeks and the categories common in them and in the newest papers.
+
+        There is always something to pick while the hub has papers: when the feed has been quiet for two weeks the
+        papers are the trending ones of the two weeks up to its latest day, and without a feed the newest papers.
+        """
+        now = self.clock.now()
+        latest = self.store.latest_feed_date(now.date())
+        if latest is None:
+            newest = self.store.list_papers(limit=ONBOARDING_PAPERS)
+            views = self.store.paper_views([p.arxiv_id for p in newest])
+            papers = tuple(views[p.arxiv_id] for p in newest if p.arxiv_id in views)
+        else:
+            start = latest - timedelta(days=FOR_YOU_DAYS - 1)
+            # As of the end of the feed's latest day when that is past: what was trending then.
+            as_of = min(now, datetime.combine(latest + timedelta(days=1), time.min, tzinfo=now.tzinfo))
+            query = FeedQuery(start, latest, order="trending", as_of=as_of, trending=self.trending_params)
+            papers = tuple(
+                PaperView(i.paper, i.entry, i.upvotes, i.organization)
+                for i in self.store.feed_items(query, limit=ONBOARDING_PAPERS)
+            )
         counts: Counter[str] = Counter()
         for paper in self.store.list_papers(limit=RECENT_POOL):
             counts.update(paper.categories)
-        for item in page.items:
-            counts.update(item.paper.categories)
-        papers = tuple(PaperView(i.paper, i.entry, i.upvotes, i.organization) for i in page.items[:12])
-        return OnboardingChoices(tuple(counts.most_common(24)), papers)
+        for view in papers:
+            counts.update(view.paper.categories)
+        return OnboardingChoices(tuple(counts.most_common(ONBOARDING_CATEGORIES)), papers)
 
     def finish_onboarding(self, user: User, categories: list[str], arxiv_ids: list[str]) -> None:
         """Follow the picked categories, save the picked papers, and mark the first visit done (picks optional)."""
@@ -445,26 +324,6 @@ class PersonalMixin(VotingMixin):
         if user.is_deleted:  # the key is genuine (its MAC checked out): say "gone" so feed readers unsubscribe
             raise Gone("this feed's account was deleted; the feed is gone for good")
         return user
-
-
-def _boost(rules: PersonalRules, paper: Paper) -> float:
-    if rules.followed_author(paper) is not None:
-        return FOLLOWED_AUTHOR_BOOST
-    boost = FOLLOWED_CATEGORY_BOOST if rules.followed_category(paper) is not None else 0.0
-    return boost + (KEYWORD_BOOST if rules.matched_keyword(paper) is not None else 0.0)
-
-
-def _why(rules: PersonalRules, paper: Paper, similar: LikedPaper | None, on_feed: bool) -> str:
-    """One line: a followed author first (the strongest signal), then likeness, other rules, trending."""
-    author = rules.followed_author(paper)
-    if author is not None:
-        return f"By {author}, an author you follow"
-    if similar is not None:
-        return similar_line(similar)
-    reason = rules.reason(paper)
-    if reason is not None:
-        return reason
-    return f"Trending in the last {FOR_YOU_DAYS} days" if on_feed else "New on arXiv"
 
 
 def _mac(secret: str, purpose: bytes, user_id: int) -> str:

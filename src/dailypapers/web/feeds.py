@@ -255,7 +255,7 @@ def for_you_feed(request: Request, hub: HubDep, key_with_ext: str) -> Response:
     """A member's private "for you" feed; the URL is the secret (shown on their profile), so no sign-in needed."""
     key, fmt = _split_name(key_with_ext)
     user = hub.user_for_feed_key(key)
-    items = hub.for_you(user, limit=FEED_SIZE)
+    items = hub.for_you.rank(user, limit=FEED_SIZE)
     spec = FeedSpec(
         f"/feeds/for-you/{key}",
         f"for {user.display_name}",

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from dailypapers.domain.errors import Conflict, InvalidInput
 from dailypapers.domain.models import User
 from dailypapers.usecases.accounts import safe_next_path
-from dailypapers.usecases.personal import FOR_YOU_DAYS
+from dailypapers.usecases.for_you import FOR_YOU_DAYS
 from dailypapers.web.auth import CsrfProtected, RequireUser
 from dailypapers.web.pages import HubDep, wants_json
 from dailypapers.web.sanity import RowId
@@ -41,7 +41,7 @@ def for_you_page(request: Request, hub: HubDep, user: RequireUser) -> Response:
     prefs = hub.for_you_preferences(user)
     if prefs.onboarded_at is None:
         return RedirectResponse("/for-you/start", status_code=303)
-    items = hub.for_you(user, limit=FOR_YOU_SIZE)
+    items = hub.for_you.rank(user, limit=FOR_YOU_SIZE)
     ids = [item.view.paper.arxiv_id for item in items]
     context = {
         "title": "For you",

@@ -46,8 +46,7 @@ def _list_context(request: Request, hub: HubDep, user: User | None, papers: List
         },
         "total": papers.total,
         "first_rank": (papers.page - 1) * papers.page_size + 1,
-        "upvoted_ids": hub.upvoted_ids(user, ids) if user else set(),
-        "saved_ids": hub.saved_ids(user, ids) if user else set(),
+        "marks": hub.viewer.marks(user, ids),  # the member's votes and saves on the page, one query
         "newer_page_url": url(papers.page - 1) if papers.page > 1 else None,
         "older_page_url": url(papers.page + 1) if papers.has_more else None,
     }

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 from dailypapers.domain.errors import InvalidInput
 from dailypapers.domain.rules import MAX_AUTHOR_LENGTH, normalise_author
+from dailypapers.domain.urls import checked_url
 
 VariantKind = Literal["spelling", "initials"]
-MAX_URL_LENGTH = 2048
 # Organization names as Hugging Face spells them ("google", "NationalUniversityofSingapore", "Qwen", "ai2-lab").
 _ORG_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 _GITHUB_HOSTS = ("github.com", "www.github.com")
@@ -100,23 +100,7 @@ def name_variants(name: str, candidates: list[tuple[str, int]]) -> list[NameVari
 
 def https_url(raw: str | None, what: str) -> str | None:
     """A stripped https URL naming a host, without user name or password; None for empty; InvalidInput else."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    if len(text) > MAX_URL_LENGTH:
-        raise InvalidInput(f"the {what} URL is longer than {MAX_URL_LENGTH} characters")
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
-        raise InvalidInput(f"the {what} URL contains spaces or control characters")
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 -- raises ValueError for a malformed port
-    except ValueError:
-        raise InvalidInput(f"the {what} URL {text[:100]!r} is malformed") from None
-    if parts.scheme.lower() != "https" or not parts.hostname:
-        raise InvalidInput(f"the {what} URL must start with https:// and name a host")
-    if parts.username is not None or parts.password is not None:
-        raise InvalidInput(f"the {what} URL must not contain a user name or password")
-    return text
+    return checked_url(raw, what, schemes=("https",))
 
 
 def github_repo_url(raw: str | None) -> str | None:

@@ -10,7 +10,6 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlsplit
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
 from dailypapers.domain.errors import (
@@ -23,13 +22,13 @@ from dailypapers.domain.errors import (
 )
 from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Paper, User
 from dailypapers.domain.ranking import GITHUB_URL_PREFIXES, TrendingParams, repo_from_url
+from dailypapers.domain.urls import checked_url
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, RateLimiter, Store
 from dailypapers.ports.votes import VoteState
 from dailypapers.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_URL_LENGTH = 2048
 TRENDING_DAYS = 7  # the /trending page's default window
 TRENDING_MAX_DAYS = 30  # its longest; also how far back the worker keeps star counts fresh
 STARS_BATCH = 100  # repositories refreshed per worker round at most
@@ -77,23 +76,7 @@ class StarsReport:
 
 def validate_url(value: str | None, what: str) -> str | None:
     """A stripped http(s) URL with a host, or None for empty; InvalidInput for anything else."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    if len(text) > MAX_URL_LENGTH:
-        raise InvalidInput(f"the {what} URL is longer than {MAX_URL_LENGTH} characters")
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
-        raise InvalidInput(f"the {what} URL contains spaces or control characters")
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 -- raises ValueError for a malformed port
-    except ValueError:
-        raise InvalidInput(f"the {what} URL {text[:100]!r} is malformed") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"the {what} URL must start with http:// or https:// and name a host")
-    if parts.username is not None or parts.password is not None:
-        raise InvalidInput(f"the {what} URL must not contain a user name or password")
-    return text
+    return checked_url(value, what, schemes=("http", "https"))
 
 
 def validate_github_repo(value: str | None) -> str | None:

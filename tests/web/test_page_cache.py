@@ -36,9 +36,9 @@ def renders(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = hub.feed_for
 
-    def counted(period, page=1):
+    def counted(period, *args, **kwargs):
         calls.append(period.slug)
-        return real(period, page)
+        return real(period, *args, **kwargs)
 
     monkeypatch.setattr(hub, "feed_for", counted)
     return calls

@@ -38,6 +38,7 @@ WATCHED = (
     "hub_links",  # enrichment: the paper page's models / datasets / Spaces
     "paper_thumbnails",  # enrichment: cards and paper pages show them
     "author_claims",  # verified authors: badges on cards and paper pages
+    "job_state",  # an empty feed page says how the upstream sync went (rare writes: sync, harvest progress)
 )
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 BUMP = "UPDATE data_version SET version = version + 1 WHERE id = 1"

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pytest
 
 from dailypapers.settings import Settings
+from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 # -- the formats -------------------------------------------------------------------------------------------
 
@@ -211,7 +212,7 @@ class Received:
     user_agent: str | None
 
 
-class FakeArxiv:
+class FakeArxiv(LoopbackServer):
     """OAI-PMH at `oai_url`, the Atom API at `api_url`; `records` / `api_papers` are what it knows."""
 
     def __init__(self, page_size: int = 2) -> None:
@@ -222,13 +223,7 @@ class FakeArxiv:
         self._script: deque[Scripted] = deque()
         self._tokens: dict[str, tuple[str | None, str | None, int]] = {}
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), name="fake-arxiv", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler(self), "fake-arxiv")
 
     @property
     def oai_url(self) -> str:
@@ -237,15 +232,6 @@ class FakeArxiv:
     @property
     def api_url(self) -> str:
         return self.base_url + API_PATH
-
-    def __enter__(self) -> FakeArxiv:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     # -- programming it --------------------------------------------------------------------------------
 
@@ -341,7 +327,7 @@ def _is_date(text: str) -> bool:
 
 
 def _handler(fake: FakeArxiv) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             pairs = parse_qsl(url.query, keep_blank_values=True)
@@ -364,9 +350,6 @@ def _handler(fake: FakeArxiv) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(sent)
             if scripted.drop:
                 self.close_connection = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep pytest output clean
 
     return Handler
 

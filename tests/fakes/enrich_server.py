@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -21,6 +21,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from dailypapers.settings import Settings
+from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 CHAT_PATH = "/v1/chat/completions"
 
@@ -116,7 +117,7 @@ def hub_space(repo_id: str, likes: int, emoji: str = "🚀", stage: str = "RUNNI
     }
 
 
-class FakeServices:
+class FakeServices(LoopbackServer):
     """`chat_answers` are the contents answered in turn (the last one repeats); `pdfs` maps ids to bodies;
     `hub` maps (kind, arxiv id) to listing items."""
 
@@ -129,13 +130,7 @@ class FakeServices:
         self.received: list[Received] = []
         self._script: deque[Scripted] = deque()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), name="fake-enrich", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler(self), "fake-enrich")
 
     @property
     def chat_url(self) -> str:
@@ -148,15 +143,6 @@ class FakeServices:
     @property
     def hub_url(self) -> str:
         return f"{self.base_url}/hub"
-
-    def __enter__(self) -> FakeServices:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
     def script(self, *responses: Scripted) -> None:
         with self._lock:
@@ -211,7 +197,7 @@ class FakeServices:
 
 
 def _handler(fake: FakeServices) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _answer(self, method: str) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             length = int(headers.get("content-length", "0") or 0)
@@ -235,9 +221,6 @@ def _handler(fake: FakeServices) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             self._answer("POST")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
     return Handler
 

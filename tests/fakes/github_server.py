@@ -12,12 +12,13 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from dailypapers.settings import Settings
+from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 
 def repo_json(full_name: str, stars: int, repo_id: int) -> dict[str, Any]:
@@ -69,7 +70,7 @@ class Received:
     headers: dict[str, str]
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
     """Repositories in `stars` ("owner/name" → count); `limit` requests per window, like GitHub's 60 / 5,000."""
 
     def __init__(self, limit: int = 60, reset_in: int = 3600) -> None:
@@ -82,22 +83,7 @@ class FakeGitHub:
         self._script: deque[Scripted] = deque()
         self._ids: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), name="fake-github", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeGitHub:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(_handler(self), "fake-github")
 
     def set_stars(self, full_name: str, stars: int) -> None:
         with self._lock:
@@ -167,7 +153,7 @@ class FakeGitHub:
 
 
 def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, extra, body = fake.respond(self.path, headers)
@@ -179,9 +165,6 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
     return Handler
 

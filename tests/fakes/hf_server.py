@@ -9,12 +9,14 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import pytest
+
+from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 DAILY_PATH = "/api/daily_papers"
 
@@ -108,7 +110,7 @@ class Received:
     user_agent: str | None
 
 
-class FakeHub:
+class FakeHub(LoopbackServer):
     """`/api/daily_papers?date=D&limit=N&p=P` over `days`, newest submission first, as Hugging Face pages it."""
 
     def __init__(self) -> None:
@@ -116,22 +118,7 @@ class FakeHub:
         self.received: list[Received] = []
         self._script: deque[Scripted] = deque()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), name="fake-hf", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeHub:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(_handler(self), "fake-hf")
 
     def script(self, *responses: Scripted) -> None:
         with self._lock:
@@ -168,7 +155,7 @@ class FakeHub:
 
 
 def _handler(fake: FakeHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = dict(parse_qsl(url.query, keep_blank_values=True))
@@ -182,9 +169,6 @@ def _handler(fake: FakeHub) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
     return Handler
 

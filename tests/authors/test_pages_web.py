@@ -48,6 +48,9 @@ def test_author_page_follow_button_and_paging(authored: Hub, client_for: Callabl
     followed = post(ada, "/settings/follows/author", name="Chengsong Huang", next="/authors/Chengsong%20Huang")
     assert followed.headers["location"] == "/authors/Chengsong%20Huang"
     assert 'aria-pressed="true">Following</button>' in ada.get("/authors/Chengsong%20Huang").text
+    org = ada.get("/orgs/google")  # a member's cards carry their upvote and save buttons
+    assert org.status_code == 200
+    assert f'action="/papers/{PAPER}/upvote"' in org.text
     seed.store(authored, [seed.paper(f"2607.{n:05d}", authors=("Grace Hopper",)) for n in range(25)])
     first = ada.get("/authors/Grace%20Hopper").text
     assert len(seed.card_ids(first)) == 20

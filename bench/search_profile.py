@@ -9,7 +9,8 @@ untimed pass that fills the query-vector cache as the server's would be after it
 
 - service: SearchService.search (ranking and snippets);
 - hub: Hub.search (plus the papers' views for the cards);
-- page: the whole `/search?q=…` page through the ASGI app (routing, marks, template), status 200 checked.
+- page: the whole `/search?q=…` page through the ASGI app (routing, marks, template), status 200 checked; the page
+  cache is off, so every page is searched and rendered.
 
 `--save` writes the hybrid and keyword results of every query (the first 100 ids in order, their scores and
 snippets); `--check` compares a later run with them and fails on any difference in ids, order or snippets (scores
@@ -131,6 +132,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.update(hub_env(args.work, args.embedder))
+    os.environ["DAILYPAPERS_PAGE_CACHE_MB"] = "0"  # every page really searched and rendered: this measures search
     from dailypapers.settings import load_settings
     from dailypapers.web.app import create_app
     from dailypapers.wiring import make_hub

@@ -209,6 +209,10 @@ class VectorIndex:
         """The arxiv_id of a row ("" for a dead row)."""
         return bytes(self.ids[row]).decode("utf-8")
 
+    def ids_at(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        """The arxiv_ids of these rows ("" for dead rows)."""
+        return [raw.decode("utf-8") for raw in self.ids[rows].tolist()]
+
     def row_of(self, arxiv_id: str) -> int | None:
         """The live row of a paper, or None."""
         row = self.rows_of_ids([arxiv_id])[0]
@@ -390,7 +394,8 @@ class VectorIndex:
             if isinstance(self.graph, faiss.IndexHNSW):
                 self.graph.hnsw.efSearch = max(EF_SEARCH, want)
             scores, rows = self.graph.search(query, want)
-        hits = [(self.id_at(int(r)), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        found = rows[0] >= 0
+        hits = zip(self.ids_at(rows[0][found]), scores[0][found].tolist(), strict=True)  # not row by row: 200+ rows
         return [hit for hit in hits if hit[0]][:k]
 
     def _live_rows(self, ids: Collection[str]) -> npt.NDArray[np.int64]:

@@ -1,0 +1,165 @@
+"""Slots: the parts of a page that differ from member to member, recorded in one shared render and filled per request.
+
+A shared render (web/member_pages.py) renders a page for a stand-in member with a `SlotRecorder` in request.state.
+Templates mark what depends on the member, and only that:
+
+- ``{% call(on) mark_slot(marks, "upvoted", paper.arxiv_id) %}…{% endcall %}``: a button with two states; the
+  shared render keeps both (``on`` False and True), a member's request picks one by their marks (`PageMarks`
+  field `upvoted`, `saved` or `followed_authors`). A normal render just renders the member's state.
+- ``{% call account_slot() %}…{% endcall %}``: the header's account area; per request, `_user_area.html` alone is
+  rendered for the member (a tiny compiled template, not the page).
+- ``csrf_token()`` gives a marker that the splice replaces with the member's token.
+
+Markers carry a random per-process nonce, so no stored text can fake one, and everything put back in is either
+rendered by the autoescaping templates or the hex CSRF token (escaped anyway): no member data reaches the HTML raw.
+A render in which the stand-in's name appears outside a slot is refused (None) and the member gets a full render.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from dailypapers.domain.models import User
+from dailypapers.usecases.viewer import PageMarks
+
+RECORDER_STATE = "dp_slot_recorder"  # request.state: the SlotRecorder of a shared render
+MARK_KINDS = ("upvoted", "saved", "followed_authors")  # the PageMarks fields a button can follow
+ACCOUNT_TEMPLATE = "_user_area.html"
+_NONCE = secrets.token_hex(16)  # per process: page text cannot contain it by chance, and cannot guess it
+_SLOT = re.compile(rf"<!--dp-slot:{_NONCE}:(\d+)-->".encode())
+CSRF_MARK = f"dp-csrf-{_NONCE}"
+
+
+def stand_in_member() -> User:
+    """Whom a shared render shows the page to: a member with no id, marks, comments or claims of their own."""
+    name = f"dp-stand-in-{_NONCE}"
+    return User(id=-1, email="", username=name, display_name=name, created_at=datetime(2000, 1, 1, tzinfo=UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    kind: str
+    key: str
+    off: bytes
+    on: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Account:
+    context: dict[str, Any]  # the layout's variables _user_area.html reads (nav_current)
+
+
+@dataclass
+class SlotRecorder:
+    """Collects a shared render's slots; the page's text gets a marker where each goes."""
+
+    slots: list[_Mark | _Account] = field(default_factory=list)
+    apart: set[int] = field(default_factory=set)  # members who see this page otherwise: full render for them
+
+    def _marker(self, slot: _Mark | _Account) -> Markup:
+        self.slots.append(slot)
+        return Markup(f"<!--dp-slot:{_NONCE}:{len(self.slots) - 1}-->")  # noqa: S704 - hex and a number, no input
+
+    def render_apart(self, user_ids: Iterable[int]) -> None:
+        self.apart.update(user_ids)
+
+    def page(self, body: bytes) -> SlottedPage | None:
+        """The rendered page split at its markers; None when the stand-in shows outside a slot (so not shared)."""
+        parts = _SLOT.split(body)
+        texts, indexes = parts[0::2], [int(i) for i in parts[1::2]]
+        if sorted(indexes) != list(range(len(self.slots))):
+            return None
+        stand_in = stand_in_member().username.encode()
+        marks = [s for s in self.slots if isinstance(s, _Mark)]
+        if any(stand_in in text for text in texts) or any(stand_in in m.off + m.on for m in marks):
+            return None
+        return SlottedPage(
+            texts=tuple(texts),
+            slots=tuple(self.slots[i] for i in indexes),
+            paper_ids=tuple(dict.fromkeys(m.key for m in marks if m.kind != "followed_authors")),
+            authors=tuple(dict.fromkeys(m.key for m in marks if m.kind == "followed_authors")),
+            apart=frozenset(self.apart),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SlottedPage:
+    """A shared render in pieces: texts[0] slot[0] texts[1] … texts[-1]; what the marks query must ask for."""
+
+    texts: tuple[bytes, ...]
+    slots: tuple[_Mark | _Account, ...]
+    paper_ids: tuple[str, ...]
+    authors: tuple[str, ...]
+    apart: frozenset[int]
+
+    @property
+    def size(self) -> int:
+        return sum(map(len, self.texts)) + sum(len(s.off) + len(s.on) for s in self.slots if isinstance(s, _Mark))
+
+    def splice(self, marks: PageMarks, csrf: str, account: Callable[[dict[str, Any]], str]) -> bytes:
+        """The page as this member sees it: their buttons' states, their account area, their CSRF token."""
+        out = [self.texts[0]]
+        for slot, text in zip(self.slots, self.texts[1:], strict=True):
+            if isinstance(slot, _Mark):
+                out.append(slot.on if slot.key in getattr(marks, slot.kind) else slot.off)
+            else:
+                out.append(account(slot.context).encode())
+            out.append(text)
+        return b"".join(out).replace(CSRF_MARK.encode(), str(escape(csrf)).encode())
+
+
+def recorder_of(request: Any) -> SlotRecorder | None:
+    """The request's SlotRecorder when it is a shared render (routes name members to render apart with it)."""
+    recorder: SlotRecorder | None = getattr(request.state, RECORDER_STATE, None)
+    return recorder
+
+
+def _recorder(context: jinja2.runtime.Context) -> SlotRecorder | None:
+    request = context.get("request")
+    return recorder_of(request) if request is not None else None
+
+
+@jinja2.pass_context
+def mark_slot(context: jinja2.runtime.Context, marks: PageMarks, kind: str, key: str, caller: Any) -> Markup:
+    """A button following one of the member's marks (see the module docstring)."""
+    recorder = _recorder(context)
+    if recorder is None:
+        return caller(key in getattr(marks, kind))  # type: ignore[no-any-return]  # the block, autoescaped
+    if kind not in MARK_KINDS:
+        raise ValueError(f"unknown mark {kind!r}; use one of {MARK_KINDS}")
+    return recorder._marker(_Mark(kind, key, str(caller(False)).encode(), str(caller(True)).encode()))
+
+
+@jinja2.pass_context
+def account_slot(context: jinja2.runtime.Context, caller: Any) -> Markup:
+    """The header's account area (see the module docstring)."""
+    recorder = _recorder(context)
+    if recorder is None:
+        return caller()  # type: ignore[no-any-return]
+    return recorder._marker(_Account({"nav_current": context.get("nav_current")}))
+
+
+def install(env: jinja2.Environment) -> Callable[[User, str, dict[str, Any]], str]:
+    """Register the slot globals and make `csrf_token()` give the marker in shared renders; call after auth's
+    install. Returns the account area's renderer for the splice: (member, CSRF token, layout variables) → HTML."""
+    real_csrf = env.globals["csrf_token"]
+
+    @jinja2.pass_context
+    def csrf_token(context: jinja2.runtime.Context) -> str:
+        return CSRF_MARK if _recorder(context) is not None else real_csrf(context)  # type: ignore[operator]
+
+    env.globals.update(mark_slot=mark_slot, account_slot=account_slot, csrf_token=csrf_token)
+    template = env.get_template(ACCOUNT_TEMPLATE)  # compiled once; the splice renders only this
+
+    def account(member: User, csrf: str, layout: dict[str, Any]) -> str:
+        return template.render(layout, current_user=lambda: member, csrf_token=lambda: csrf)
+
+    return account

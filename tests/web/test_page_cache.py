@@ -139,7 +139,10 @@ def test_signed_in_pages_are_never_served_from_the_cache(
     assert 'aria-pressed="true"' in personal.text  # their own vote, pressed
     assert 'name="csrf_token"' in personal.text
     client.get(DAY_URL)
-    assert len(renders) == 3  # anonymous once, then every signed-in request
+    client.get(DAY_URL)
+    # anonymous once; the member's first request in full, then one shared render spliced per member
+    # (web/member_pages.py, tests/web/test_member_pages.py)
+    assert len(renders) == 3
 
 
 def test_the_members_marks_cost_one_query_per_page(client: TestClient, hub: Hub, day_ids: list[str]) -> None:

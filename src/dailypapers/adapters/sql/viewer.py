@@ -15,6 +15,27 @@ from dailypapers.ports.viewer import ViewerMarks
 
 MARKS_CHUNK = 400  # two id lists per query: stay under every SQLite build's bound-parameter limit
 
+# Built once with bound parameters: every signed-in page view runs it, and building the expression anew cost more
+# than running it (web/member_pages.py).
+_USER: sa.BindParameter[int] = sa.bindparam("user_id", type_=sa.Integer)
+_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+_UPVOTED = sa.select(sa.literal("v").label("kind"), votes.c.arxiv_id.label("value")).where(
+    votes.c.user_id == _USER, votes.c.arxiv_id.in_(_IDS)
+)
+_SAVED = (
+    sa.select(sa.literal("s").label("kind"), collection_items.c.arxiv_id.label("value"))
+    .join(collections, collections.c.id == collection_items.c.collection_id)
+    .where(
+        collections.c.user_id == _USER,
+        collections.c.slug == sa.bindparam("slug"),
+        collection_items.c.arxiv_id.in_(_IDS),
+    )
+)
+_FOLLOWED = sa.select(sa.literal("f").label("kind"), follows.c.value.label("value")).where(
+    follows.c.user_id == _USER, follows.c.kind == "author"
+)
+_MARKS = sa.union_all(_UPVOTED, _SAVED)
+_MARKS_AND_FOLLOWS = sa.union_all(_UPVOTED, _SAVED, _FOLLOWED)  # the first chunk: follows are not per paper
 _VERSION = sa.select(data_version.c.version).where(data_version.c.id == 1)
 _BUMP = data_version.update().where(data_version.c.id == 1).values(version=data_version.c.version + 1)
 
@@ -29,25 +50,8 @@ class SqlViewerStore(SqlBase):
         with self.engine.connect() as conn:
             for start in range(0, max(len(ids), 1), MARKS_CHUNK):
                 chunk = ids[start : start + MARKS_CHUNK]
-                parts = [
-                    sa.select(sa.literal("v").label("kind"), votes.c.arxiv_id.label("value")).where(
-                        votes.c.user_id == user_id, votes.c.arxiv_id.in_(chunk)
-                    ),
-                    sa.select(sa.literal("s").label("kind"), collection_items.c.arxiv_id.label("value"))
-                    .join(collections, collections.c.id == collection_items.c.collection_id)
-                    .where(
-                        collections.c.user_id == user_id,
-                        collections.c.slug == saved_slug,
-                        collection_items.c.arxiv_id.in_(chunk),
-                    ),
-                ]
-                if start == 0:
-                    parts.append(
-                        sa.select(sa.literal("f").label("kind"), follows.c.value.label("value")).where(
-                            follows.c.user_id == user_id, follows.c.kind == "author"
-                        )
-                    )
-                for kind, value in conn.execute(sa.union_all(*parts)):
+                query = _MARKS_AND_FOLLOWS if start == 0 else _MARKS
+                for kind, value in conn.execute(query, {"user_id": user_id, "ids": chunk, "slug": saved_slug}):
                     {"v": upvoted, "s": saved, "f": authors}[kind].add(value)
         return ViewerMarks(frozenset(upvoted), frozenset(saved), frozenset(authors))
 

@@ -36,7 +36,7 @@ from dailypapers.web.page_slots import RECORDER_STATE, SlotRecorder, SlottedPage
 KNOWN_KEYS = 4096  # URLs known to be shareable (bounded: made-up query strings must not grow it)
 _DROPPED_HEADERS = (b"content-length", b"cache-control", b"etag", b"vary")
 _PRIVATE = [(b"cache-control", b"private, no-cache"), (b"vary", b"Cookie, Authorization")]
-AccountRenderer = Callable[[User, str, dict[str, Any]], str]
+AccountRenderer = Callable[[User, str | None], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ class MemberPageMiddleware:
             return None
         marks = self.hub.viewer.marks(user, page.paper_ids, page.authors)
         token = csrf_token(request)
-        return page.splice(marks, token, lambda layout: self.account(user, token, layout))
+        return page.splice(marks, token, lambda nav_current: self.account(user, nav_current))
 
     async def _learn(self, key: tuple[str, bytes], scope: Scope, receive: Receive, send: Send) -> None:
         """A full render; if its route is shareable, the next request for the URL gets a shared render."""

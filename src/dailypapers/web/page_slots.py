@@ -17,6 +17,7 @@ A render in which the stand-in's name appears outside a slot is refused (None) a
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -33,6 +34,7 @@ from dailypapers.usecases.viewer import PageMarks
 RECORDER_STATE = "dp_slot_recorder"  # request.state: the SlotRecorder of a shared render
 MARK_KINDS = ("upvoted", "saved", "followed_authors")  # the PageMarks fields a button can follow
 ACCOUNT_TEMPLATE = "_user_area.html"
+ACCOUNTS_KEPT = 4096  # rendered account areas kept per process (a few hundred bytes each)
 _NONCE = secrets.token_hex(16)  # per process: page text cannot contain it by chance, and cannot guess it
 _SLOT = re.compile(rf"<!--dp-slot:{_NONCE}:(\d+)-->".encode())
 CSRF_MARK = f"dp-csrf-{_NONCE}"
@@ -54,7 +56,7 @@ class _Mark:
 
 @dataclass(frozen=True, slots=True)
 class _Account:
-    context: dict[str, Any]  # the layout's variables _user_area.html reads (nav_current)
+    nav_current: str | None  # the one layout variable _user_area.html reads
 
 
 @dataclass
@@ -104,14 +106,15 @@ class SlottedPage:
     def size(self) -> int:
         return sum(map(len, self.texts)) + sum(len(s.off) + len(s.on) for s in self.slots if isinstance(s, _Mark))
 
-    def splice(self, marks: PageMarks, csrf: str, account: Callable[[dict[str, Any]], str]) -> bytes:
-        """The page as this member sees it: their buttons' states, their account area, their CSRF token."""
+    def splice(self, marks: PageMarks, csrf: str, account: Callable[[str | None], bytes]) -> bytes:
+        """The page as this member sees it: their buttons' states, their account area (`account(nav_current)`, with
+        the CSRF marker), their CSRF token."""
         out = [self.texts[0]]
         for slot, text in zip(self.slots, self.texts[1:], strict=True):
             if isinstance(slot, _Mark):
                 out.append(slot.on if slot.key in getattr(marks, slot.kind) else slot.off)
             else:
-                out.append(account(slot.context).encode())
+                out.append(account(slot.nav_current))
             out.append(text)
         return b"".join(out).replace(CSRF_MARK.encode(), str(escape(csrf)).encode())
 
@@ -144,12 +147,13 @@ def account_slot(context: jinja2.runtime.Context, caller: Any) -> Markup:
     recorder = _recorder(context)
     if recorder is None:
         return caller()  # type: ignore[no-any-return]
-    return recorder._marker(_Account({"nav_current": context.get("nav_current")}))
+    return recorder._marker(_Account(context.get("nav_current")))
 
 
-def install(env: jinja2.Environment) -> Callable[[User, str, dict[str, Any]], str]:
+def install(env: jinja2.Environment) -> Callable[[User, str | None], bytes]:
     """Register the slot globals and make `csrf_token()` give the marker in shared renders; call after auth's
-    install. Returns the account area's renderer for the splice: (member, CSRF token, layout variables) → HTML."""
+    install. Returns the account area's renderer for the splice: (member, nav_current) → HTML with the CSRF marker,
+    kept for the last members seen (a member's name changes the User, so a kept area is never stale)."""
     real_csrf = env.globals["csrf_token"]
 
     @jinja2.pass_context
@@ -159,7 +163,9 @@ def install(env: jinja2.Environment) -> Callable[[User, str, dict[str, Any]], st
     env.globals.update(mark_slot=mark_slot, account_slot=account_slot, csrf_token=csrf_token)
     template = env.get_template(ACCOUNT_TEMPLATE)  # compiled once; the splice renders only this
 
-    def account(member: User, csrf: str, layout: dict[str, Any]) -> str:
-        return template.render(layout, current_user=lambda: member, csrf_token=lambda: csrf)
+    @functools.lru_cache(maxsize=ACCOUNTS_KEPT)
+    def account(member: User, nav_current: str | None) -> bytes:
+        html = template.render(nav_current=nav_current, current_user=lambda: member, csrf_token=lambda: CSRF_MARK)
+        return html.encode()
 
     return account

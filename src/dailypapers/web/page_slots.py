@@ -74,49 +74,86 @@ class SlotRecorder:
         self.apart.update(user_ids)
 
     def page(self, body: bytes) -> SlottedPage | None:
-        """The rendered page split at its markers; None when the stand-in shows outside a slot (so not shared)."""
-        parts = _SLOT.split(body)
-        texts, indexes = parts[0::2], [int(i) for i in parts[1::2]]
+        """The rendered page split at its markers; None when the stand-in shows outside a slot (so not shared) or a
+        button's two states differ in their number of CSRF tokens."""
+        pieces = _SLOT.split(body)
+        texts, indexes = pieces[0::2], [int(i) for i in pieces[1::2]]
         if sorted(indexes) != list(range(len(self.slots))):
             return None
         stand_in = stand_in_member().username.encode()
         marks = [s for s in self.slots if isinstance(s, _Mark)]
         if any(stand_in in text for text in texts) or any(stand_in in m.off + m.on for m in marks):
             return None
-        return SlottedPage(
-            texts=tuple(texts),
-            slots=tuple(self.slots[i] for i in indexes),
+        page = SlottedPage(
             paper_ids=tuple(dict.fromkeys(m.key for m in marks if m.kind != "followed_authors")),
             authors=tuple(dict.fromkeys(m.key for m in marks if m.kind == "followed_authors")),
             apart=frozenset(self.apart),
         )
+        page.add(texts[0])
+        for slot, text in zip((self.slots[i] for i in indexes), texts[1:], strict=True):
+            if isinstance(slot, _Mark):
+                if not page.add_mark(slot):
+                    return None
+            else:
+                page.accounts.append((len(page.parts), slot.nav_current))
+                page.parts.append(b"")
+            page.add(text)
+        return page
 
 
-@dataclass(frozen=True, slots=True)
+def _pieces(text: bytes) -> list[bytes]:
+    """`text` split at its CSRF markers, with an empty piece where each was: [a, "", b] for a·CSRF·b."""
+    pieces: list[bytes] = []
+    for n, segment in enumerate(text.split(CSRF_MARK.encode())):
+        pieces.extend((b"", segment) if n else (segment,))
+    return pieces
+
+
+@dataclass(slots=True)
 class SlottedPage:
-    """A shared render in pieces: texts[0] slot[0] texts[1] … texts[-1]; what the marks query must ask for."""
+    """A shared render as a list of pieces, every button in its "off" state: a member's request copies the list,
+    puts in the "on" pieces of their marks (same length, so indexes hold), their account area and their token at
+    the CSRF places, and joins it. No scan of the page's bytes per request."""
 
-    texts: tuple[bytes, ...]
-    slots: tuple[_Mark | _Account, ...]
-    paper_ids: tuple[str, ...]
+    paper_ids: tuple[str, ...]  # what the marks query must ask for
     authors: tuple[str, ...]
     apart: frozenset[int]
+    parts: list[bytes] = field(default_factory=list)
+    csrf_at: list[int] = field(default_factory=list)
+    accounts: list[tuple[int, str | None]] = field(default_factory=list)
+    on: dict[tuple[str, str], list[tuple[int, list[bytes]]]] = field(default_factory=dict)
+    size: int = 0
 
-    @property
-    def size(self) -> int:
-        return sum(map(len, self.texts)) + sum(len(s.off) + len(s.on) for s in self.slots if isinstance(s, _Mark))
+    def add(self, text: bytes) -> None:
+        for n, piece in enumerate(_pieces(text)):
+            if n % 2:
+                self.csrf_at.append(len(self.parts))
+            self.parts.append(piece)
+        self.size += len(text)
+
+    def add_mark(self, mark: _Mark) -> bool:
+        start, on = len(self.parts), _pieces(mark.on)
+        self.add(mark.off)
+        if len(on) != len(self.parts) - start:
+            return False
+        self.on.setdefault((mark.kind, mark.key), []).append((start, on))
+        self.size += len(mark.on)
+        return True
 
     def splice(self, marks: PageMarks, csrf: str, account: Callable[[str | None], bytes]) -> bytes:
         """The page as this member sees it: their buttons' states, their account area (`account(nav_current)`, with
         the CSRF marker), their CSRF token."""
-        out = [self.texts[0]]
-        for slot, text in zip(self.slots, self.texts[1:], strict=True):
-            if isinstance(slot, _Mark):
-                out.append(slot.on if slot.key in getattr(marks, slot.kind) else slot.off)
-            else:
-                out.append(account(slot.nav_current))
-            out.append(text)
-        return b"".join(out).replace(CSRF_MARK.encode(), str(escape(csrf)).encode())
+        out = self.parts.copy()
+        for kind in MARK_KINDS:
+            for key in getattr(marks, kind):
+                for start, on in self.on.get((kind, key), ()):
+                    out[start : start + len(on)] = on
+        token = str(escape(csrf)).encode()
+        for at in self.csrf_at:
+            out[at] = token
+        for at, nav_current in self.accounts:
+            out[at] = account(nav_current).replace(CSRF_MARK.encode(), token)
+        return b"".join(out)
 
 
 def recorder_of(request: Any) -> SlotRecorder | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dailypapers.adapters.sql.base import SqlBase, storage_errors
+from dailypapers.adapters.sql.base import storage_errors
 from dailypapers.adapters.sql.rows import utc
 from dailypapers.adapters.sql.schema import (
     api_tokens,
@@ -19,6 +19,7 @@ from dailypapers.adapters.sql.schema import (
     users,
     votes,
 )
+from dailypapers.adapters.sql.sqlite_reads import CompiledRead, SqliteReads
 from dailypapers.domain.errors import NotFound, StorageError
 from dailypapers.domain.models import ApiToken, User
 
@@ -75,7 +76,7 @@ _SESSION_USER = (
 )
 
 
-class SqlAccountStore(SqlBase):
+class SqlAccountStore(SqliteReads):
     """The AccountStore port."""
 
     # -- users -------------------------------------------------------------------------------------------
@@ -199,10 +200,18 @@ class SqlAccountStore(SqlBase):
                 sessions.insert().values(token_hash=token_hash, user_id=user_id, created_at=now, expires_at=expires_at)
             )
 
+    _sqlite_session_user: CompiledRead | None = None
+
     @storage_errors
     def session_user(self, token_hash: str, now: datetime) -> User | None:
+        values = {"token_hash": token_hash, "now": now}
+        if self._sqlite_path():  # every signed-in request asks: the raw read connection (sqlite_reads.py)
+            read = self._sqlite_session_user or CompiledRead.of(_SESSION_USER, self.engine.dialect)
+            self._sqlite_session_user = read
+            rows = self._sqlite_rows(read.sql, read.parameters(values))
+            return user_from_row(read.mapping(rows[0])) if rows else None
         with self.engine.connect() as conn:
-            row = conn.execute(_SESSION_USER, {"token_hash": token_hash, "now": now}).first()
+            row = conn.execute(_SESSION_USER, values).first()
         return user_from_row(row) if row else None
 
     @storage_errors

@@ -35,6 +35,7 @@ The contract other web modules code against:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -97,7 +98,13 @@ def _hub(request: Request) -> Hub:
 
 
 def _signer(settings: Settings, purpose: str) -> Signer:
-    return Signer(settings.secret_key, salt=f"dailypapers.{purpose}")
+    return _signer_for(settings.secret_key, purpose)
+
+
+@functools.lru_cache(maxsize=16)
+def _signer_for(secret_key: str, purpose: str) -> Signer:
+    # Kept: every signed-in request unsigns its cookie, and a Signer derives its key anew per call otherwise.
+    return Signer(secret_key, salt=f"dailypapers.{purpose}")
 
 
 def _unsign(settings: Settings, purpose: str, value: str | None) -> str | None:
@@ -204,8 +211,12 @@ WriteUser = Annotated[User, Depends(require_scope("write"))]
 
 
 def _csrf(settings: Settings, kind: str, binding: str) -> str:
-    key = hashlib.sha256(f"dailypapers.csrf:{settings.secret_key}".encode()).digest()
-    return hmac.new(key, f"{kind}:{binding}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_csrf_key(settings.secret_key), f"{kind}:{binding}".encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _csrf_key(secret_key: str) -> bytes:
+    return hashlib.sha256(f"dailypapers.csrf:{secret_key}".encode()).digest()
 
 
 def csrf_token(request: Request) -> str:

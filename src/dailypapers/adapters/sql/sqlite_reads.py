@@ -21,21 +21,24 @@ class CompiledRead:
 
     sql: str
     names: tuple[str, ...]  # the positional parameters, in order
+    fixed: dict[str, Any]  # the values of parameters the statement itself holds (literals)
     binds: tuple[Callable[[Any], Any] | None, ...]
     columns: tuple[str, ...]
     results: tuple[Callable[[Any], Any] | None, ...]
 
     @classmethod
-    def of(cls, statement: sa.Select[Any], dialect: sa.Dialect) -> CompiledRead:
+    def of(cls, statement: sa.Select[Any] | sa.CompoundSelect[Any], dialect: sa.Dialect) -> CompiledRead:
         compiled = statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ())
         binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
         selected = list(statement.selected_columns)
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected)
-        return cls(str(compiled), names, binds, tuple(str(c.key) for c in selected), results)
+        fixed = {n: compiled.binds[n].effective_value for n in names if not compiled.binds[n].required}
+        return cls(str(compiled), names, fixed, binds, tuple(str(c.key) for c in selected), results)
 
     def parameters(self, values: Mapping[str, Any]) -> list[Any]:
-        return [bind(values[n]) if bind else values[n] for n, bind in zip(self.names, self.binds, strict=True)]
+        given = {**self.fixed, **values}
+        return [bind(given[n]) if bind else given[n] for n, bind in zip(self.names, self.binds, strict=True)]
 
     def mapping(self, row: tuple[Any, ...]) -> dict[str, Any]:
         return {

@@ -8,11 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from dailypapers.adapters.sql.base import storage_errors
 from dailypapers.adapters.sql.schema import collection_items, collections, data_version, follows, votes
-from dailypapers.adapters.sql.sqlite_reads import SqliteReads
+from dailypapers.adapters.sql.sqlite_reads import CompiledRead, SqliteReads
 from dailypapers.ports.viewer import ViewerMarks
 
 # Built once with bound parameters: every signed-in page view runs it, and building the expression anew cost more
@@ -59,10 +58,9 @@ class SqlViewerStore(SqliteReads):
         params = {"user_id": user_id, "ids": json.dumps(list(dict.fromkeys(arxiv_ids))), "slug": saved_slug}
         query = _MARKS[self.engine.dialect.name]
         if self._sqlite_path():  # plain strings in and out: no type processing to miss
-            compiled = self._sqlite_marks or query.compile(dialect=self.engine.dialect)
-            self._sqlite_marks = compiled
-            values = compiled.construct_params(params) or {}
-            rows = self._sqlite_rows(str(compiled), [values[name] for name in compiled.positiontup or ()])
+            read = self._sqlite_marks or CompiledRead.of(query, self.engine.dialect)
+            self._sqlite_marks = read
+            rows = self._sqlite_rows(read.sql, read.parameters(params))
         else:
             with self.engine.connect() as conn:
                 rows = [tuple(row) for row in conn.execute(query, params)]
@@ -78,7 +76,7 @@ class SqlViewerStore(SqliteReads):
         with self.engine.connect() as conn:
             return int(conn.scalar(_VERSION) or 0)
 
-    _sqlite_marks: SQLCompiler | None = None
+    _sqlite_marks: CompiledRead | None = None
 
     @storage_errors
     def bump_data_version(self) -> None:

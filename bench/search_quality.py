@@ -320,7 +320,8 @@ def known_item(args: argparse.Namespace) -> None:
                 service.reindex()
                 if "hybrid" in args.known_modes and service.vectors is not None:
                     service.backfill()
-            for mode in args.known_modes if label == ranking else ("keyword",):
+            modes: list[SearchMode] = [m for m in MODES if m in args.known_modes] if label == ranking else ["keyword"]
+            for mode in modes:
                 row = {name: known_item_figures(service, mode, queries) for name, queries in sets.items()}
                 results[f"{mode}, {label}"] = row
                 figures = "  ".join(f"{name} {mrr:.4f} / {p95:.1f} ms" for name, (mrr, p95) in row.items())

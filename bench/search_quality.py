@@ -315,7 +315,8 @@ def known_item(args: argparse.Namespace) -> None:
         }
         configs.update({f"keyword boost {b:g}": KeywordConfig(keyword_boost=b) for b in args.keyword_boosts})
         for label, config in configs.items():
-            service = SearchService(hub.store, work / "search", embedder, keyword=config)
+            fusion = FusionConfig(short_query_words=args.short_words, short_keyword_weight=args.short_keyword_weight)
+            service = SearchService(hub.store, work / "search", embedder, keyword=config, fusion=fusion)
             if not results:
                 service.reindex()
                 if "hybrid" in args.known_modes and service.vectors is not None:
@@ -374,6 +375,8 @@ def main() -> None:
     parser.add_argument("--part-weight", type=float, default=FusionConfig().part_weight, help="0: no part vectors")
     parser.add_argument("--feedback-docs", type=int, default=FusionConfig().feedback_docs, help="0: no feedback")
     parser.add_argument("--feedback-weight", type=float, default=FusionConfig().feedback_weight)
+    parser.add_argument("--short-words", type=int, default=FusionConfig().short_query_words, help="0: no shape")
+    parser.add_argument("--short-keyword-weight", type=float, default=FusionConfig().short_keyword_weight)
     parser.add_argument("--title-boost", type=float, default=KeywordConfig().title_boost)
     parser.add_argument("--coverage-weight", type=float, default=KeywordConfig().coverage_weight, help="0: off")
     parser.add_argument("--pair-boost", type=float, default=KeywordConfig().pair_boost, help="0: off")
@@ -434,6 +437,8 @@ def main() -> None:
                 part_weight=args.part_weight,
                 feedback_docs=args.feedback_docs,
                 feedback_weight=args.feedback_weight,
+                short_query_words=args.short_words,
+                short_keyword_weight=args.short_keyword_weight,
             ),
         )
         started = time.perf_counter()

@@ -44,8 +44,8 @@ from bench.search_quality import (
 )
 from dailypapers.search.embedders import make_embedder
 from dailypapers.search.fusion import FusionConfig
+from dailypapers.search.parts import PART_SCALE, PARTS_FILE
 from dailypapers.search.service import SearchService
-from dailypapers.search.vectors import PART_SCALE, PARTS_FILE
 
 F = npt.NDArray[np.float64]
 FEATURES = (

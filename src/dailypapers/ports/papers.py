@@ -27,6 +27,10 @@ class PaperStore(Protocol):
 
     def get_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]: ...
 
+    def abstracts(self, arxiv_ids: Sequence[str]) -> dict[str, str]:
+        """The abstracts of any stored papers by id, hidden ones included (search snippets need nothing else)."""
+        ...
+
     def hidden_ids(self) -> frozenset[str]:
         """Ids of the papers moderators hid (few, and an indexed lookup): search indexes that cannot consult the
         papers table leave these out of every result."""

@@ -435,20 +435,23 @@ class KeywordIndex:
 
     # -- snippets ----------------------------------------------------------------------------------------
 
-    def snippets(self, query: ParsedQuery, papers: Sequence[Paper], *, max_chars: int = 240) -> dict[str, str]:
-        """Abstract excerpts as safe HTML: text escaped, matched terms in <mark>; no match → the opening."""
+    def snippets(
+        self, query: ParsedQuery, abstracts: Sequence[tuple[str, str]], *, max_chars: int = 240
+    ) -> dict[str, str]:
+        """Excerpts of (arxiv_id, abstract) pairs as safe HTML: text escaped, matched terms in <mark>; no match →
+        the opening."""
         text = self.text_query(ParsedQuery(words=query.words, phrases=query.phrases))
         generator = None
         if text is not None:
             generator = tantivy.SnippetGenerator.create(self._searcher(), text, self.schema, "abstract")
             generator.set_max_num_chars(max_chars)
         out: dict[str, str] = {}
-        for paper in papers:
+        for arxiv_id, abstract in abstracts:
             snippet_html = ""
             if generator is not None:
-                snippet = generator.snippet_from_doc(tantivy.Document(abstract=paper.abstract))
+                snippet = generator.snippet_from_doc(tantivy.Document(abstract=abstract))
                 snippet_html = _mark(snippet.fragment(), [(r.start, r.end) for r in snippet.highlighted()])
-            out[paper.arxiv_id] = snippet_html or _opening(paper.abstract, max_chars)
+            out[arxiv_id] = snippet_html or _opening(abstract, max_chars)
         return out
 
 

@@ -9,9 +9,8 @@ FLAT_LIMIT on an HNSW graph over 8-bit scalar-quantized vectors (IndexHNSWSQ, ra
 present), which keeps 1M × 384 at ~0.5 GB instead of hnswlib's ~1.7 GB float32. faiss cannot replace a vector in
 place: a changed paper gets a new row and its old row is marked dead (skipped in results, dropped by a rebuild).
 
-Optionally each paper also has "part" vectors (one per abstract sentence), stored int8 in an append-only file that
-is read with pread — never memory-mapped, so it costs page cache, not process RSS — and used to rescore candidates
-(max over the parts).
+Optionally each paper also has "part" vectors (one per abstract sentence), stored int8 in an append-only file
+(search/parts.py reads them) and used to rescore candidates (max over the parts).
 
 Each row also keeps the facts the common filters test — published day, has code, categories (a bit per category
 term) — so a filtered semantic search picks its rows in numpy instead of asking the keyword index (at 1M papers a
@@ -37,14 +36,13 @@ import numpy.typing as npt
 from dailypapers.domain.errors import StorageError
 from dailypapers.domain.query import SearchFilters, is_category_term
 from dailypapers.search.keyword import paper_key
+from dailypapers.search.parts import PART_SCALE, PARTS_FILE, Block, QueryParts, read_blocks
 
 M, EF_CONSTRUCTION, EF_SEARCH = 16, 64, 96
 FLAT_LIMIT = 20_000  # below this many vectors the index is exact float32
 RANGE_MARGIN = 0.25  # SQ8 ranges are widened by this share of the trained span (later vectors may stick out)
 FORMAT = 3  # 3: ids and the key order inside the rows-*.npz (2: ids in a text file, still read)
 READABLE_FORMATS = (2, 3)
-PARTS_FILE = "parts.i8"  # append-only: rows of `dim` int8 values, scaled by PART_SCALE
-PART_SCALE = 127.0
 
 Vectors = npt.NDArray[np.float32]
 Facts = tuple[int, bool, Sequence[str]]  # a paper's published day (date.toordinal()), has code, category terms
@@ -211,6 +209,10 @@ class VectorIndex:
         """The arxiv_id of a row ("" for a dead row)."""
         return bytes(self.ids[row]).decode("utf-8")
 
+    def ids_at(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        """The arxiv_ids of these rows ("" for dead rows)."""
+        return [raw.decode("utf-8") for raw in self.ids[rows].tolist()]
+
     def row_of(self, arxiv_id: str) -> int | None:
         """The live row of a paper, or None."""
         row = self.rows_of_ids([arxiv_id])[0]
@@ -224,9 +226,15 @@ class VectorIndex:
         sorted_keys, order = self._sorted_keys()
         wanted = np.array([paper_key(i) for i in ids], dtype=np.int64)
         left, right = np.searchsorted(sorted_keys, wanted), np.searchsorted(sorted_keys, wanted, side="right")
-        encoded = [i.encode("utf-8") for i in ids]
-        for n in np.flatnonzero(right > left):
-            for at in range(int(left[n]), int(right[n])):  # more than one only for a 63-bit key collision
+        encoded = np.array([i.encode("utf-8") for i in ids], dtype="S")
+        # In numpy, not per id in Python (~13 % of a hybrid query was this loop): each key's first row, its id
+        # checked; a 63-bit key collision (more than one row per key) is rare enough for the loop below.
+        single = np.flatnonzero(right - left == 1)
+        rows = order[left[single]]
+        same = self.ids[rows] == encoded[single]
+        out[single[same]] = rows[same]
+        for n in np.flatnonzero(right - left > 1).tolist():
+            for at in range(int(left[n]), int(right[n])):
                 if self.ids[order[at]] == encoded[n]:
                     out[n] = order[at]
                     break
@@ -386,7 +394,8 @@ class VectorIndex:
             if isinstance(self.graph, faiss.IndexHNSW):
                 self.graph.hnsw.efSearch = max(EF_SEARCH, want)
             scores, rows = self.graph.search(query, want)
-        hits = [(self.id_at(int(r)), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        found = rows[0] >= 0
+        hits = zip(self.ids_at(rows[0][found]), scores[0][found].tolist(), strict=True)  # not row by row: 200+ rows
         return [hit for hit in hits if hit[0]][:k]
 
     def _live_rows(self, ids: Collection[str]) -> npt.NDArray[np.int64]:
@@ -443,33 +452,18 @@ class VectorIndex:
         top = np.argsort(-scores)[:k]
         return [(self.id_at(int(rows[n])), float(scores[n])) for n in top]
 
+    def part_blocks(self, ids: Sequence[str]) -> dict[str, Block]:
+        """The part vectors (float32, scaled by PART_SCALE) of the papers among `ids` that have parts."""
+        rows = self.rows_of_ids(ids)
+        known = rows >= 0
+        counts = np.zeros(len(ids), dtype=np.int64)
+        starts = np.zeros(len(ids), dtype=np.int64)
+        counts[known], starts[known] = self.part_count[rows[known]], self.part_start[rows[known]]
+        has = np.flatnonzero(known & (counts > 0) & (starts < self.parts_rows)).tolist()
+        spans = list(zip(starts[has].tolist(), counts[has].tolist(), strict=True))
+        blocks = read_blocks(self.path / PARTS_FILE, self.dim, spans) if spans else []
+        return {} if blocks is None else {ids[n]: block for n, block in zip(has, blocks, strict=True)}
+
     def part_scores(self, vector: Vectors, ids: Sequence[str]) -> dict[str, float]:
         """Max cosine over each paper's part vectors, for the papers among `ids` that have parts."""
-        found = zip(ids, self.rows_of_ids(ids).tolist(), strict=True)
-        wanted = [
-            (i, r) for i, r in found if r >= 0 and self.part_count[r] > 0 and self.part_start[r] < self.parts_rows
-        ]
-        if not wanted:
-            return {}
-        out: dict[str, float] = {}
-        try:
-            fd = os.open(self.path / PARTS_FILE, os.O_RDONLY)
-        except OSError:
-            return out
-        try:
-            blocks = []
-            for _, row in wanted:
-                count, start = int(self.part_count[row]), int(self.part_start[row])
-                blocks.append(np.frombuffer(os.pread(fd, count * self.dim, start * self.dim), dtype=np.int8))
-        finally:
-            os.close(fd)
-        matrix = np.concatenate(blocks).reshape(-1, self.dim).astype(np.float32)
-        query = np.asarray(vector, dtype=np.float32) / PART_SCALE
-        scores = np.einsum("ij,j->i", matrix, query)  # einsum: no BLAS threads (see SearchService._cosines)
-        at = 0
-        for (arxiv_id, row), block in zip(wanted, blocks, strict=True):
-            n = len(block) // self.dim
-            out[arxiv_id] = float(scores[at : at + n].max()) if n else 0.0
-            at += n
-            del row
-        return out
+        return QueryParts(self.part_blocks).scores(vector, ids)

@@ -8,7 +8,9 @@ a changed token (a vote, an import, a hidden comment, in any process on any host
 
 Anonymous means no session cookie and no Authorization header; a response that set a cookie or showed a user or a
 CSRF token (auth.py flags those) is never kept. The cache is per process, bounded by bytes, least recently used
-out first, so odd query strings cannot grow it. HEAD runs the GET route and drops the body (any GET route, not only
+out first, so odd query strings cannot grow it. Search result pages (`CachedSearchPage`) are kept too, but may fill
+at most 1/SEARCH_SHARE of it, the least recently used of them out first: a stream of distinct queries (a crawler)
+cannot push the day and paper pages out. HEAD runs the GET route and drops the body (any GET route, not only
 cached ones: pages, API, feeds and static files).
 """
 
@@ -30,6 +32,8 @@ from dailypapers.hub import Hub
 from dailypapers.web.auth import PERSONAL_STATE, SESSION_COOKIE
 
 FRESHNESS_STATE = "dp_page_freshness"  # request.state: the freshness token a cacheable route read before its data
+SEARCH_STATE = "dp_page_search"  # request.state: the page is a search result page (kept within its share)
+SEARCH_SHARE = 4  # search result pages fill at most a quarter of the cache
 # Revalidate every time (the data may change any second) and keep shared caches from mixing in signed-in pages.
 CACHE_HEADERS = [(b"cache-control", b"no-cache"), (b"vary", b"Cookie, Authorization")]
 
@@ -51,7 +55,13 @@ def _mark_cacheable(request: Request) -> None:
         setattr(request.state, FRESHNESS_STATE, hub.freshness.token())
 
 
+def _mark_search_cacheable(request: Request) -> None:
+    _mark_cacheable(request)
+    setattr(request.state, SEARCH_STATE, True)
+
+
 CachedPage = Depends(_mark_cacheable)
+CachedSearchPage = Depends(_mark_search_cacheable)  # results depend on the URL and the data (vectors: see docs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,7 @@ class _Entry:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     etag: bytes
+    search: bool = False
 
 
 def _etag(body: bytes) -> bytes:
@@ -87,6 +98,7 @@ class PageCacheMiddleware:
         self.inline_token = inline_token  # SQLite: a primary-key read on the loop beats a thread hop
         self.entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
         self.size = 0
+        self.search_size = 0  # bytes of the kept search result pages, at most max_bytes // SEARCH_SHARE
         self._rendering: dict[tuple[str, bytes], asyncio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -167,7 +179,12 @@ class PageCacheMiddleware:
             etag = _etag(body)
             headers = [h for h in headers if h[0] not in (b"cache-control", b"etag")]
             entry = _Entry(
-                str(state[FRESHNESS_STATE]), start["status"], [*headers, (b"etag", etag), *CACHE_HEADERS], body, etag
+                str(state[FRESHNESS_STATE]),
+                start["status"],
+                [*headers, (b"etag", etag), *CACHE_HEADERS],
+                body,
+                etag,
+                bool(state.get(SEARCH_STATE)),
             )
             self._keep(key, entry)
             await self._send(entry, scope, send)
@@ -177,14 +194,20 @@ class PageCacheMiddleware:
     def _keep(self, key: tuple[str, bytes], entry: _Entry) -> None:
         if len(entry.body) > self.max_bytes // 4:  # one huge page must not empty the cache
             return
+        self._drop(key)
+        self.entries[key] = entry
+        self.size += len(entry.body)
+        self.search_size += len(entry.body) if entry.search else 0
+        while self.search_size > self.max_bytes // SEARCH_SHARE:  # the oldest search page out, not a day page
+            self._drop(next(k for k, kept in self.entries.items() if kept.search))
+        while self.size > self.max_bytes and self.entries:
+            self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: tuple[str, bytes]) -> None:
         old = self.entries.pop(key, None)
         if old is not None:
             self.size -= len(old.body)
-        self.entries[key] = entry
-        self.size += len(entry.body)
-        while self.size > self.max_bytes and self.entries:
-            _, evicted = self.entries.popitem(last=False)
-            self.size -= len(evicted.body)
+            self.search_size -= len(old.body) if old.search else 0
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

@@ -22,6 +22,7 @@ from dailypapers.domain.query import MAX_QUERY_LENGTH, SearchFilters
 from dailypapers.hub import Hub
 from dailypapers.ports.search import MODES, SearchResults
 from dailypapers.web import auth, present
+from dailypapers.web.page_cache import CachedSearchPage
 from dailypapers.web.pages import HubDep, parse_page
 from dailypapers.web.templating import render
 
@@ -81,7 +82,9 @@ def _form_flag(name: str, raw: str) -> bool:
 # -- the page ------------------------------------------------------------------------------------------------
 
 
-@router.get("/search", name="search")
+# Anonymous result pages are kept in the page cache per URL and data version, within their share of it
+# (web/page_cache.py); bench/load.py measures search both with repeated queries and with none repeated.
+@router.get("/search", name="search", dependencies=[CachedSearchPage])
 def search_page(
     request: Request,
     hub: HubDep,

@@ -204,8 +204,9 @@ class Settings:
     embedder_threads: int = _setting(0, "onnxruntime threads for the transformer embedder (0: all cores).")
     page_cache_mb: int = _setting(
         32,
-        "Memory per web process for the HTML of anonymous day / week / month / paper pages, each rendered once per "
-        "data change (docs/performance.md); 0 renders every request.",
+        "Memory per web process for the HTML of day / week / month / paper pages, each rendered once per data "
+        "change (docs/performance.md): this much for visitors' pages and as much again for the shared renders "
+        "members' pages are spliced from; 0 renders every request.",
     )
     access_log: bool = _setting(
         False, "Log every request (uvicorn's access log); off by default: the reverse proxy logs them already."

@@ -17,7 +17,7 @@ NOW = datetime(2026, 8, 21, 12, tzinfo=UTC)
 
 
 def test_marks_of_a_member_among_many_papers(store: SqlStore) -> None:
-    ids = [f"2608.{n:05d}" for n in range(450)]  # past one chunk of ids
+    ids = [f"2608.{n:05d}" for n in range(450)]  # more than one bound parameter per id would allow everywhere
     store.upsert_papers([paper(i) for i in ids])
     ada = store.get_or_create_user("ada@example.org", "ada", NOW)
     bob = store.get_or_create_user("bob@example.org", "bob", NOW)

@@ -41,11 +41,13 @@ from dailypapers.web import (
     hf_api,
     hf_links,
     library_pages,
+    page_slots,
     pages,
     personal_pages,
     search_pages,
     trends_pages,
 )
+from dailypapers.web.member_pages import MemberPageMiddleware
 from dailypapers.web.page_cache import PageCacheMiddleware
 from dailypapers.web.sanity import refuse_nul
 from dailypapers.web.security import SecurityHeadersMiddleware
@@ -75,6 +77,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     app.state.templates = make_templates()
     auth.install(app)  # csrf_token() / current_user() in templates, the anonymous CSRF cookie
+    account_area = page_slots.install(app.state.templates.env)  # members' buttons, header and token as slots
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(hf_links.router)  # POST /api/papers/{id}/links before hf_api's GET /api/papers/{id:path}
     app.include_router(hf_api.router)
@@ -104,11 +107,19 @@ def create_app(hub: Hub) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)  # a bug: still the API's JSON shape, or the error page
+    inline = hub.settings.database_url.startswith("sqlite")
+    app.add_middleware(  # inside the page cache: it gets members' GETs (HEAD already turned into GET)
+        MemberPageMiddleware,
+        hub=hub,
+        account=account_area,
+        max_bytes=hub.settings.page_cache_mb * 1024 * 1024,
+        inline=inline,
+    )
     app.add_middleware(
         PageCacheMiddleware,
         token=hub.freshness.token,
         max_bytes=hub.settings.page_cache_mb * 1024 * 1024,
-        inline_token=hub.settings.database_url.startswith("sqlite"),
+        inline_token=inline,
     )
     # Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP would block.
     app.add_middleware(SecurityHeadersMiddleware, csp_exempt=[p for p in (app.docs_url, app.redoc_url) if p])

@@ -141,6 +141,12 @@ def authenticate(request: Request) -> Auth:
     return auth
 
 
+def assume_member(state: dict[str, Any], user: User) -> None:
+    """Authenticate a request as `user` whatever it carries: the stand-in of a shared render (web/member_pages.py),
+    whose request has no credentials at all."""
+    state[_AUTH_KEY] = Auth(user, "session", frozenset(SCOPES))
+
+
 def current_user(request: Request) -> User | None:
     return authenticate(request).user
 

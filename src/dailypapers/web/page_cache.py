@@ -34,6 +34,7 @@ from dailypapers.web.auth import PERSONAL_STATE, SESSION_COOKIE
 FRESHNESS_STATE = "dp_page_freshness"  # request.state: the freshness token a cacheable route read before its data
 SEARCH_STATE = "dp_page_search"  # request.state: the page is a search result page (kept within its share)
 SEARCH_SHARE = 4  # search result pages fill at most a quarter of the cache
+SHAREABLE_STATE = "dp_page_shareable"  # request.state: the route shows every member the same page but for slots
 # Revalidate every time (the data may change any second) and keep shared caches from mixing in signed-in pages.
 CACHE_HEADERS = [(b"cache-control", b"no-cache"), (b"vary", b"Cookie, Authorization")]
 
@@ -50,6 +51,7 @@ def is_anonymous(scope: Scope) -> bool:
 
 
 def _mark_cacheable(request: Request) -> None:
+    setattr(request.state, SHAREABLE_STATE, True)  # members' requests too: web/member_pages.py learns it here
     if is_anonymous(request.scope):
         hub: Hub = request.app.state.hub
         setattr(request.state, FRESHNESS_STATE, hub.freshness.token())

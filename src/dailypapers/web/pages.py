@@ -17,7 +17,7 @@ from dailypapers.domain.errors import InvalidInput, NotFound
 from dailypapers.domain.models import PaperView, User
 from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.hub import FeedPage, Hub
-from dailypapers.web import activity_charts, author_views, discussion, present
+from dailypapers.web import activity_charts, author_views, discussion, page_slots, present
 from dailypapers.web.auth import CurrentUser, current_user
 from dailypapers.web.enrichment import card_extras, media_policy, paper_extras
 from dailypapers.web.page_cache import CachedPage
@@ -153,10 +153,28 @@ def paper_page(request: Request, hub: HubDep, user: CurrentUser, arxiv_id: str) 
         return RedirectResponse(present.paper_url(canonical), status_code=301)
     view = hub.paper_view(canonical)
     context = paper_context(view, hub, user) | author_views.paper_authorship(hub, view, user)
+    if (recorder := page_slots.recorder_of(request)) is not None:  # a shared render for members
+        recorder.render_apart(_members_seeing_their_own(hub, view, context))
     response = render(request, "paper.html", context)
     if policy := media_policy(context["media"]):  # upstream media load from their own hosts, and only those
         response.headers["Content-Security-Policy"] = policy
     return response
+
+
+def _members_seeing_their_own(hub: Hub, view: PaperView, context: dict[str, Any]) -> set[int]:
+    """Members for whom this paper page differs beyond its slots: commenters (edit and delete buttons), claimants
+    (their claim's state), verified authors and the submitter (the links form)."""
+    ids = {claim.user.id for claim in hub.authorship.paper_claims(view.paper.arxiv_id)}
+    ids.update(link.member.id for link in context["author_links"] if link.member)
+    if view.entry is not None and view.entry.submitter_id is not None:
+        ids.add(view.entry.submitter_id)
+    comments = list(context["discussion"]["thread"])
+    while comments:
+        comment = comments.pop()
+        comments.extend(comment.replies)
+        if comment.author is not None:
+            ids.add(comment.author.id)
+    return ids
 
 
 def paper_context(view: PaperView, hub: Hub, viewer: User | None) -> dict[str, Any]:

@@ -61,6 +61,18 @@ def _token_from_row(row: sa.Row[Any] | Mapping[str, Any]) -> ApiToken:
 
 # The columns of `users` under their own names, for selects that join another table with an `id` column.
 _USER_COLUMNS = [c.label(c.name) for c in users.c]
+# Built once: every signed-in request runs it (building the expression anew cost more than running it).
+_SESSION_USER = (
+    sa.select(*_USER_COLUMNS)
+    .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+    .where(
+        sessions.c.token_hash == sa.bindparam("token_hash"),
+        sessions.c.revoked_at.is_(None),
+        sessions.c.expires_at > sa.bindparam("now", type_=sessions.c.expires_at.type),
+        users.c.banned_at.is_(None),
+        users.c.deleted_at.is_(None),
+    )
+)
 
 
 class SqlAccountStore(SqlBase):
@@ -189,19 +201,8 @@ class SqlAccountStore(SqlBase):
 
     @storage_errors
     def session_user(self, token_hash: str, now: datetime) -> User | None:
-        select = (
-            sa.select(*_USER_COLUMNS)
-            .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
-            .where(
-                sessions.c.token_hash == token_hash,
-                sessions.c.revoked_at.is_(None),
-                sessions.c.expires_at > now,
-                users.c.banned_at.is_(None),
-                users.c.deleted_at.is_(None),
-            )
-        )
         with self.engine.connect() as conn:
-            row = conn.execute(select).first()
+            row = conn.execute(_SESSION_USER, {"token_hash": token_hash, "now": now}).first()
         return user_from_row(row) if row else None
 
     @storage_errors

@@ -7,8 +7,9 @@ index directory so a second run re-uses the vectors (only changed texts are re-e
 keeps every text's vector (keyed by a hash of the text) outside the project, so tuning runs embed each text once —
 the vectors are the configured embedder's own, the cache only skips recomputing them. The last line printed
 is one JSON object: {"keyword": {"ndcg@10": …, "recall@100": …}, "semantic": {…}, "hybrid": {…}}.
-`--known-item N` measures known-item search instead (N queries of a few words describing one paper of
-arxiv-papers, MRR@10, keyword mode) with the index's keywords field ignored and weighed, in one run.
+`--known-item N` measures known-item search instead: MRR@10 and p95 of four sets of N queries of a few words
+describing one paper of arxiv-papers (see `known_item_queries`), bm25 alone against the shipped keyword ranking
+(coverage and adjacent pairs), `--known-modes keyword,hybrid` for hybrid too, `--seed` for other papers.
 The data is read in place and never copied into the project.
 """
 
@@ -225,22 +226,52 @@ _COMMON = frozenset(
 )
 
 
-def known_item_queries(papers: Sequence[Paper], count: int, seed: int = 17) -> dict[str, str]:
-    """One query per sampled paper: 3 of its 10 most distinctive words (tf-idf over the corpus), in random order.
+def known_item_queries(papers: Sequence[Paper], count: int, seed: int = 17) -> dict[str, dict[str, str]]:
+    """Query sets of one query per sampled paper, as a reader who remembers a paper by a few words might type it:
 
-    A stand-in for a reader who remembers a paper by a few words; built from the paper's own title and abstract,
-    never from any keywords, so indexing keywords is measured, not fed its own answer.
+    - `own`: 3 of its 10 most distinctive words (tf-idf over the corpus), in random order;
+    - `slip`: 2 of those and a distinctive word of another sampled paper (a word remembered wrong);
+    - `vague`: 4 of its words at random (any weight; many of these name no paper at all).
+
+    Built from the paper's own title and abstract, never from any keywords, so indexing keywords is measured, not
+    fed its own answer. `phrases` (two of its yake keyphrases) is added by `keyphrase_queries`.
     """
     docs = {p.arxiv_id: [w.lower() for w in _WORD.findall(f"{p.title} {p.abstract}")] for p in papers}
     frequency = Counter(w for words in docs.values() for w in set(words))
     rng = random.Random(seed)
     chosen = rng.sample(sorted(docs), min(count, len(docs)))
-    queries = {}
+    sets: dict[str, dict[str, str]] = {"own": {}, "slip": {}, "vague": {}}
     for arxiv_id in chosen:
         counts = Counter(w for w in docs[arxiv_id] if w not in _COMMON)
         scored = sorted(counts, key=lambda w: -counts[w] * math.log(len(docs) / frequency[w]))[:10]
-        if len(scored) >= 3:
-            queries[arxiv_id] = " ".join(rng.sample(scored, 3))
+        if len(scored) < 3:
+            continue
+        sets["own"][arxiv_id] = " ".join(rng.sample(scored, 3))
+        sets["vague"][arxiv_id] = " ".join(rng.sample(sorted(counts), min(4, len(counts))))
+        other = docs[rng.choice(chosen)]
+        foreign = [w for w in other if w not in counts and w not in _COMMON and frequency[w] < 2000]
+        words = rng.sample(scored, 2) + ([rng.choice(foreign)] if foreign else [])
+        rng.shuffle(words)
+        sets["slip"][arxiv_id] = " ".join(words)
+    return sets
+
+
+def keyphrase_queries(papers: Sequence[Paper], ids: Sequence[str], seed: int = 17) -> dict[str, str]:
+    """Two of each paper's five best yake keyphrases that share no word: "the keywords that describe it"."""
+    rng = random.Random(seed + 1)
+    by_id = {p.arxiv_id: p for p in papers}
+    queries = {}
+    with ProcessPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
+        found = pool.map(_yake_keywords, [(by_id[i].title, by_id[i].abstract) for i in ids], chunksize=20)
+        for arxiv_id, keywords in zip(ids, found, strict=True):
+            pairs = [
+                (a, b)
+                for n, a in enumerate(keywords[:5])
+                for b in keywords[n + 1 : 5]
+                if not set(a.lower().split()) & set(b.lower().split())
+            ]
+            if pairs:
+                queries[arxiv_id] = " ".join(rng.choice(pairs))
     return queries
 
 
@@ -259,15 +290,63 @@ def _yake_keywords(text: tuple[str, str]) -> tuple[str, ...]:
 
 
 def known_item(args: argparse.Namespace) -> None:
-    """MRR@10 of known-item queries, keyword mode, with the keywords field ignored and weighed, in one run."""
+    """MRR@10 and p95 of the known-item query sets over arxiv-papers, per mode and keyword configuration."""
     rows = list(read_jsonl(args.known_corpus))[: args.known_papers]
     base = datetime(2024, 1, 1, tzinfo=UTC)
     papers = [
         Paper(str(r["arxiv_id"]), r["title"], r["abstract"], tuple(r.get("authors") or ()), base + timedelta(minutes=n))
         for n, r in enumerate(rows)
     ]
-    queries = known_item_queries(papers, args.known_item)
-    cache = args.keywords_cache
+    sets = known_item_queries(papers, args.known_item, seed=args.seed)
+    sets["phrases"] = keyphrase_queries(papers, sorted(sets["own"]), seed=args.seed)
+    if args.index_keywords:
+        papers = with_yake_keywords(papers, args.keywords_cache)
+    embedder = make_embedder(args.embedder, model=args.model, models_dir=args.models_dir)
+    cached = CachingEmbedder(embedder, args.embed_cache) if embedder and args.embed_cache else None
+    embedder = cached or embedder
+    with scratch_hub("dp-known-") as (hub, work):
+        for start in range(0, len(papers), 2000):
+            hub.store.upsert_papers(papers[start : start + 2000])
+        results: dict[str, Any] = {}
+        ranking = f"coverage {args.coverage_weight:g}, pairs {args.pair_boost:g}"  # the shipped one by default
+        configs = {
+            "bm25 (before)": KeywordConfig(coverage_weight=0, pair_boost=0),
+            ranking: KeywordConfig(coverage_weight=args.coverage_weight, pair_boost=args.pair_boost),
+        }
+        configs.update({f"keyword boost {b:g}": KeywordConfig(keyword_boost=b) for b in args.keyword_boosts})
+        for label, config in configs.items():
+            fusion = FusionConfig(short_query_words=args.short_words, short_keyword_weight=args.short_keyword_weight)
+            service = SearchService(hub.store, work / "search", embedder, keyword=config, fusion=fusion)
+            if not results:
+                service.reindex()
+                if "hybrid" in args.known_modes and service.vectors is not None:
+                    service.backfill()
+            modes: list[SearchMode] = [m for m in MODES if m in args.known_modes] if label == ranking else ["keyword"]
+            for mode in modes:
+                row = {name: known_item_figures(service, mode, queries) for name, queries in sets.items()}
+                results[f"{mode}, {label}"] = row
+                figures = "  ".join(f"{name} {mrr:.4f} / {p95:.1f} ms" for name, (mrr, p95) in row.items())
+                print(f"known-item {mode:7s} {label:22s} MRR@10 / p95: {figures}", file=sys.stderr)
+        if cached is not None:
+            cached.save()
+    sizes = {name: len(queries) for name, queries in sets.items()}
+    print(json.dumps({"known_item": results, "papers": len(papers), "queries": sizes, "seed": args.seed}))
+
+
+def known_item_figures(service: SearchService, mode: SearchMode, queries: dict[str, str]) -> tuple[float, float]:
+    """MRR@10 of one query set in one mode, and the 95th percentile of its `rank` times in ms."""
+    ranks, times = [], []
+    for arxiv_id, text in queries.items():
+        started = time.perf_counter()
+        ranked = [doc for doc, _ in service.rank(query_text(text), mode, depth=10 if mode == "keyword" else 100)][:10]
+        times.append(time.perf_counter() - started)
+        ranks.append(1 / (ranked.index(arxiv_id) + 1) if arxiv_id in ranked else 0.0)
+    p95 = sorted(times)[int(0.95 * (len(times) - 1))] * 1000
+    return round(sum(ranks) / len(ranks), 4), round(p95, 1)
+
+
+def with_yake_keywords(papers: list[Paper], cache: Path | None) -> list[Paper]:
+    """The papers with the hub's yake keywords (~30 papers/s a core; `cache` keeps them between runs)."""
     cached = json.loads(cache.read_text()) if cache and cache.exists() else {}
     todo = [p for p in papers if p.arxiv_id not in cached]
     started = time.perf_counter()
@@ -279,27 +358,7 @@ def known_item(args: argparse.Namespace) -> None:
         print(f"yake keywords for {len(todo)} papers: {rate:.1f}/s", file=sys.stderr)
     if cache:
         cache.write_text(json.dumps(cached))
-    papers = [dataclasses.replace(p, keywords=tuple(cached[p.arxiv_id])) for p in papers]
-    with scratch_hub("dp-known-") as (hub, work):
-        for start in range(0, len(papers), 2000):
-            hub.store.upsert_papers(papers[start : start + 2000])
-        results: dict[str, Any] = {}
-        for boost in args.keyword_boosts:
-            label = f"keyword boost {boost:g}"
-            service = SearchService(hub.store, work / "search", None, keyword=KeywordConfig(keyword_boost=boost))
-            if not results:
-                service.reindex()
-            ranks, times = [], []
-            for arxiv_id, text in queries.items():
-                started = time.perf_counter()
-                ranked = [doc for doc, _ in service.rank(query_text(text), "keyword", depth=10)]
-                times.append(time.perf_counter() - started)
-                ranks.append(1 / (ranked.index(arxiv_id) + 1) if arxiv_id in ranked else 0.0)
-            mrr = sum(ranks) / len(ranks)
-            p95 = sorted(times)[int(0.95 * (len(times) - 1))] * 1000
-            results[label] = {"mrr@10": round(mrr, 4), "p95_ms": round(p95, 1)}
-            print(f"known-item {label:17s} MRR@10 {mrr:.4f}  p95 {p95:.1f} ms ({len(ranks)} queries)", file=sys.stderr)
-    print(json.dumps({"known_item": results, "papers": len(papers), "keyword_boost": KeywordConfig().keyword_boost}))
+    return [dataclasses.replace(p, keywords=tuple(cached[p.arxiv_id])) for p in papers]
 
 
 def main() -> None:
@@ -316,18 +375,32 @@ def main() -> None:
     parser.add_argument("--part-weight", type=float, default=FusionConfig().part_weight, help="0: no part vectors")
     parser.add_argument("--feedback-docs", type=int, default=FusionConfig().feedback_docs, help="0: no feedback")
     parser.add_argument("--feedback-weight", type=float, default=FusionConfig().feedback_weight)
+    parser.add_argument("--short-words", type=int, default=FusionConfig().short_query_words, help="0: no shape")
+    parser.add_argument("--short-keyword-weight", type=float, default=FusionConfig().short_keyword_weight)
     parser.add_argument("--title-boost", type=float, default=KeywordConfig().title_boost)
+    parser.add_argument("--coverage-weight", type=float, default=KeywordConfig().coverage_weight, help="0: off")
+    parser.add_argument("--pair-boost", type=float, default=KeywordConfig().pair_boost, help="0: off")
     parser.add_argument("--embed-cache", type=Path, help="an .npz of text vectors kept between runs")
     parser.add_argument(
         "--known-item", type=int, default=0, help="instead: N known-item queries over arxiv-papers, keyword mode"
     )
     parser.add_argument("--known-corpus", type=Path, default=ARXIV)
     parser.add_argument("--known-papers", type=int, default=10_000, help="corpus size for --known-item")
+    parser.add_argument("--seed", type=int, default=17, help="--known-item: which papers are sampled (17: tuning)")
+    parser.add_argument(
+        "--known-modes",
+        type=lambda text: text.split(","),
+        default=["keyword"],
+        help="--known-item: modes to measure, e.g. keyword,hybrid (hybrid embeds the corpus: --embedder static)",
+    )
+    parser.add_argument(
+        "--index-keywords", action="store_true", help="--known-item: index yake keywords (~1 hour at 83.6k)"
+    )
     parser.add_argument(
         "--keyword-boosts",
-        type=lambda text: [float(b) for b in text.split(",")],
-        default=[0.0, KeywordConfig().keyword_boost],
-        help="--known-item: keywords-field boosts to compare (0: not searched), e.g. 0,0.1,0.5",
+        type=lambda text: [float(b) for b in text.split(",") if b],
+        default=[],
+        help="--known-item: keywords-field boosts to compare too (with --index-keywords), e.g. 0.1,0.5",
     )
     parser.add_argument("--keywords-cache", type=Path, help="--known-item: a JSON file keeping yake's keywords")
     args = parser.parse_args()
@@ -355,13 +428,17 @@ def main() -> None:
             hub.store,
             root,
             embedder,
-            keyword=KeywordConfig(title_boost=args.title_boost),
+            keyword=KeywordConfig(
+                title_boost=args.title_boost, coverage_weight=args.coverage_weight, pair_boost=args.pair_boost
+            ),
             fusion=FusionConfig(
                 method=args.fusion,
                 keyword_weight=args.keyword_weight,
                 part_weight=args.part_weight,
                 feedback_docs=args.feedback_docs,
                 feedback_weight=args.feedback_weight,
+                short_query_words=args.short_words,
+                short_keyword_weight=args.short_keyword_weight,
             ),
         )
         started = time.perf_counter()

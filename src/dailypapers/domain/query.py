@@ -77,6 +77,11 @@ class ParsedQuery:
     def has_text(self) -> bool:
         return bool(self.words or self.phrases)
 
+    @property
+    def length(self) -> int:
+        """How many words and phrases it ranks by: a few are a remembered name, many a sentence."""
+        return len(self.words) + len(self.phrases)
+
     def with_filters(self, filters: SearchFilters) -> ParsedQuery:
         return replace(self, filters=self.filters.merged(filters))
 

@@ -294,7 +294,7 @@ class PgSearch:
         vector = self._semantic(conn, parsed, depth)
         if mode == "semantic":
             return vector
-        return fuse(self._keyword(conn, parsed, limit=depth)[0], vector, self.fusion)
+        return fuse(self._keyword(conn, parsed, limit=depth)[0], vector, self.fusion, words=parsed.length)
 
     def _keyword(
         self, conn: sa.Connection, parsed: ParsedQuery, *, limit: int, offset: int = 0

@@ -22,6 +22,18 @@ class FusionConfig:
     # SciFact train: hybrid 0.733 -> 0.738 nDCG@10 for +3-6 ms a query (docs/search.md); 0 turns it off.
     feedback_docs: int = 3
     feedback_weight: float = 0.3
+    # Short queries (a few remembered words, not a sentence) lean on the keyword list: on known-item queries over
+    # 83.6k arXiv papers the 0.3 blend lost to keyword search alone (README, Search quality); 0 turns the shape off.
+    short_query_words: int = 4
+    short_keyword_weight: float = 0.8
+    # A short query whose words are all held by one paper only, and that paper is the keyword list's first: the
+    # reader is after that paper, so the keyword list serves and the embedder is not run (a query's time / ~5).
+    skip_embedder_when_sole: bool = True
+
+    def keyword_weight_for(self, words: int) -> float:
+        """The blend's keyword weight for a query of `words` words."""
+        short = 0 < words <= self.short_query_words
+        return self.short_keyword_weight if short else self.keyword_weight
 
 
 def rrf(lists: Sequence[Ranked], *, k: float = 60.0, weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
@@ -55,7 +67,7 @@ def blend(
 
 
 def fuse(
-    keyword: Ranked, vector: Ranked, config: FusionConfig, semantic: dict[str, float] | None = None
+    keyword: Ranked, vector: Ranked, config: FusionConfig, semantic: dict[str, float] | None = None, *, words: int = 0
 ) -> list[tuple[str, float]]:
     if not vector:
         return list(keyword)
@@ -63,4 +75,4 @@ def fuse(
         return list(vector)
     if config.method == "rrf":
         return rrf([keyword, vector], k=config.rrf_k)
-    return blend(keyword, vector, keyword_weight=config.keyword_weight, semantic=semantic)
+    return blend(keyword, vector, keyword_weight=config.keyword_weight_for(words), semantic=semantic)

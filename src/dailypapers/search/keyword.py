@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import logging
+import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,6 +53,16 @@ class KeywordConfig:
     keyword_boost: float = 0.0
     phrase_boost: float = 1.0
     stopwords: bool = True
+    # Query-word coverage: a paper holding every word of the query gets this many points on top of bm25, shared
+    # among the words by idf, so holding the rare words counts more than holding the common ones. bm25 alone
+    # lets one frequent word outrank a paper that holds all of them (a known-item search: three remembered
+    # words). Measured with bench/search_quality.py --known-item (README, Search quality); 0 turns it off.
+    coverage_weight: float = 40.0
+    # The coverage clauses are scored in full (no block-max pruning): ~7 ms per 100k postings at 1M papers. Above
+    # this many (summed document frequencies of the query's terms) bm25 alone ranks, so common-word queries keep
+    # their speed; at 83.6k papers 99 % of the known-item queries are under it (docs/search.md).
+    coverage_postings_limit: int = 100_000
+    pair_boost: float = 0.3  # measured: 0.1 < 0.3 > 1.0 on the known-item sets (README, Search quality)
 
 
 def _text_analyzer(stopwords: bool) -> tantivy.TextAnalyzer:
@@ -176,6 +188,7 @@ class KeywordIndex:
             full = self._and(tantivy.Query.all_query(), filters)
             result = searcher.search(full, limit=limit, offset=offset, order_by_field="day")
         else:
+            text = self._with_coverage(text, query, searcher)
             result = searcher.search(self._and(text, filters), limit=limit, offset=offset)
         hits = [(searcher.doc(address)["arxiv_id"][0], float(score)) for score, address in result.hits]
         return hits, int(getattr(result, "count", 0) or 0)
@@ -264,6 +277,69 @@ class KeywordIndex:
             return None
         clauses = [(tantivy.Occur.Must, q) for q in must] + [(tantivy.Occur.Should, q) for q in should]
         return tantivy.Query.boolean_query(clauses)
+
+    def _word_groups(
+        self, query: ParsedQuery, searcher: tantivy.Searcher
+    ) -> tuple[list[tuple[tantivy.Query, int]], int]:
+        """Per distinct query word: an unscored "the paper holds it" query (its tokens in the title or abstract, or
+        its name in the authors) with the document frequency of its rarest term; and the summed postings."""
+        groups: list[tuple[tantivy.Query, int]] = []
+        postings = 0
+        for word in dict.fromkeys(query.words):
+            clauses: list[tantivy.Query] = []
+            frequencies: list[int] = []
+            for token in self.analyzer.analyze(word):
+                frequencies.append(max(searcher.doc_freq("title", token), searcher.doc_freq("abstract", token)))
+                clauses.extend(self._field_terms(token, boosted=False))
+            if self.config.author_boost > 0:
+                for token in self.names.analyze(word):
+                    frequencies.append(searcher.doc_freq("authors", token))
+                    clauses.append(tantivy.Query.term_query(self.schema, "authors", token))
+            postings += sum(frequencies)
+            held = [f for f in frequencies if f > 0]
+            if clauses and held:  # a word no paper holds cannot tell papers apart
+                groups.append((tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in clauses]), min(held)))
+        return groups, postings
+
+    def _with_coverage(self, text: tantivy.Query, query: ParsedQuery, searcher: tantivy.Searcher) -> tantivy.Query:
+        """The scored query plus, per query word, a constant score for papers holding it (its idf share of
+        `coverage_weight`) and a bm25 bonus for adjacent query words found adjacent; the query unchanged when
+        coverage is off, pointless (one word) or too costly (`coverage_postings_limit`)."""
+        cfg = self.config
+        if cfg.coverage_weight <= 0 or len(query.words) < 2:
+            return text
+        groups, postings = self._word_groups(query, searcher)
+        total = max(int(searcher.num_docs), 1)
+        idfs = [math.log(1 + (total - df + 0.5) / (df + 0.5)) for _, df in groups]
+        if len(groups) < 2 or postings > cfg.coverage_postings_limit:
+            return text
+        extra = [
+            tantivy.Query.const_score_query(held, cfg.coverage_weight * idf / sum(idfs))
+            for (held, _), idf in zip(groups, idfs, strict=True)
+        ]
+        if cfg.pair_boost > 0:
+            # Words typed side by side that stand side by side in the title or abstract ("segment anything"):
+            # a phrase of two, scored by bm25, so a remembered name outranks papers holding its words apart.
+            tokens = [token for word in query.words for token in self.analyzer.analyze(word)]
+            for pair in dict.fromkeys(itertools.pairwise(tokens)):
+                if pair[0] != pair[1]:
+                    for field in ("title", "abstract"):
+                        phrase = tantivy.Query.phrase_query(self.schema, field, list[str | tuple[int, str]](pair))
+                        extra.append(tantivy.Query.boost_query(phrase, cfg.pair_boost))
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, text), *((tantivy.Occur.Should, q) for q in extra)])
+
+    def sole_holder(self, query: ParsedQuery) -> str | None:
+        """The one paper (passing the filters) that holds every word of the query; None when none or several do."""
+        searcher = self._searcher()
+        groups, _ = self._word_groups(query, searcher)
+        if len(groups) < 2 or len(groups) < len(dict.fromkeys(query.words)):
+            return None
+        every = tantivy.Query.boolean_query([(tantivy.Occur.Must, held) for held, _ in groups])
+        filters = self.filter_query(query.filters, query.excluded, query.phrases, query.excluded_ids)
+        result = searcher.search(self._and(every, filters), limit=2, count=False)
+        if len(result.hits) != 1:
+            return None
+        return str(searcher.doc(result.hits[0][1])["arxiv_id"][0])
 
     def filter_query(
         self,

@@ -292,13 +292,17 @@ class SearchService:
         if mode == "keyword":
             return self.keyword.search(parsed, limit=depth)[0]
         assert self.embedder is not None
+        keyword: list[tuple[str, float]] = []
+        if mode == "hybrid":
+            keyword = self.keyword.search(parsed, limit=depth)[0]
+            if self._keyword_decides(parsed, keyword):
+                return keyword
         query_vector = self.query_vectors(parsed.text)
         checked = _FilterChecks()  # one query's filter work, shared by the feedback pass
         assert self.vectors is not None
         checked.parts = QueryParts(self.vectors.part_blocks)  # and its part vectors, read once
         if mode == "semantic":
             return self._vector_list(parsed, query_vector, depth, checked)
-        keyword = self.keyword.search(parsed, limit=depth)[0]
         fused = self._hybrid(parsed, query_vector, keyword, depth, checked)
         docs, weight = self.fusion.feedback_docs, self.fusion.feedback_weight
         if docs <= 0 or weight <= 0 or not keyword or not fused:  # measured only with both lists present
@@ -334,7 +338,14 @@ class SearchService:
         missing = [doc for doc, _ in keyword if doc not in seen]  # keyword hits get their semantic score too
         parts = checked.parts if checked else None
         semantic = dict(self._rescore(query_vector, self._cosines(query_vector, missing), parts)) if missing else {}
-        return fuse(keyword, vector, self.fusion, semantic)
+        return fuse(keyword, vector, self.fusion, semantic, words=parsed.length)
+
+    def _keyword_decides(self, parsed: ParsedQuery, keyword: list[tuple[str, float]]) -> bool:
+        """A short query whose words only the keyword list's first paper holds all of: the known-item case."""
+        short = 2 <= parsed.length <= self.fusion.short_query_words
+        if not (self.fusion.skip_embedder_when_sole and keyword and short):
+            return False
+        return self.keyword.sole_holder(parsed) == keyword[0][0]
 
     def _cosines(self, query_vector: Vectors, ids: Sequence[str]) -> list[tuple[str, float]]:
         assert self.vectors is not None

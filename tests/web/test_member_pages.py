@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -22,6 +21,7 @@ from dailypapers.web.app import create_app
 from dailypapers.web.auth import SESSION_COOKIE, signed_session
 from dailypapers.wiring import make_hub
 from tests.web import seed
+from tests.web.conftest import sql_statements
 
 DAY = date(2026, 8, 20)
 DAY_URL = "/date/2026-08-20"
@@ -47,20 +47,6 @@ def app(hub: Hub) -> FastAPI:
 @pytest.fixture
 def day_ids(hub: Hub) -> list[str]:
     return seed.day_of_papers(hub, DAY, [3, 1, 0])
-
-
-@pytest.fixture
-def renders(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The feed periods a route really rendered (a spliced or cached page never gets here)."""
-    calls: list[str] = []
-    real = hub.feed_for
-
-    def counted(period, *args, **kwargs):
-        calls.append(period.slug)
-        return real(period, *args, **kwargs)
-
-    monkeypatch.setattr(hub, "feed_for", counted)
-    return calls
 
 
 def member(app: FastAPI, hub: Hub, email: str, display_name: str | None = None) -> tuple[TestClient, User]:
@@ -192,20 +178,11 @@ def test_a_spliced_page_costs_the_session_and_the_marks_query(
         return real_session(token_hash, *args)
 
     monkeypatch.setattr(hub.store, "session_user", session_counted)
-    statements: list[str] = []
-    engine: sa.Engine = hub.store.engine  # type: ignore[attr-defined]
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(hub) as statements:
         page = ada.get(DAY_URL)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     # One session read and one marks read, both (with the data version) through the SQLite store's own read
     # connection: nothing goes through SQLAlchemy's pool.
-    assert [s for s in statements if s != "BEGIN"] == []
+    assert statements == []
     assert len(sessions) == 1
     assert marks == [ada_user.id]
     assert pressed(page.text, day_ids[1], "upvote")

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from dailypapers.adapters.clock import FixedClock
@@ -21,6 +20,7 @@ from dailypapers.web.app import create_app
 from dailypapers.wiring import make_hub
 from tests.web import seed
 from tests.web.auth_helpers import sign_in
+from tests.web.conftest import sql_statements
 
 DAY = date(2026, 8, 20)
 DAY_URL = "/date/2026-08-20"
@@ -29,20 +29,6 @@ DAY_URL = "/date/2026-08-20"
 @pytest.fixture
 def day_ids(hub: Hub) -> list[str]:
     return seed.day_of_papers(hub, DAY, [3, 1])
-
-
-@pytest.fixture
-def renders(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The feed periods the route really rendered (a page served from memory never gets here)."""
-    calls: list[str] = []
-    real = hub.feed_for
-
-    def counted(period, *args, **kwargs):
-        calls.append(period.slug)
-        return real(period, *args, **kwargs)
-
-    monkeypatch.setattr(hub, "feed_for", counted)
-    return calls
 
 
 def _upvotes(html: str, arxiv_id: str) -> int:
@@ -160,17 +146,8 @@ def test_the_members_marks_cost_one_query_per_page(
         return real(user_id, arxiv_ids, *args)
 
     monkeypatch.setattr(hub.viewer.store, "viewer_marks", counted)
-    statements: list[str] = []
-    engine: sa.Engine = hub.store.engine  # type: ignore[attr-defined]
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(hub) as statements:
         page = client.get(DAY_URL)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert asked == [day_ids[:2]]  # one marks query (one statement, tests/integration) for the page's papers
     per_card = [s for s in statements if "FROM votes" in s or "FROM collection_items" in s or "FROM follows" in s]
     assert per_card == []  # and no card asks again

@@ -17,6 +17,7 @@ from dailypapers.web.app import create_app
 from dailypapers.wiring import make_hub
 from tests.web import seed
 from tests.web.auth_helpers import sign_in
+from tests.web.conftest import count_renders
 from tests.web.search_support import store_topical, use_search
 
 DAY_URL = "/date/2026-08-20"
@@ -86,14 +87,7 @@ def test_distinct_queries_cannot_push_the_day_pages_out(
     small_cache_client: tuple[TestClient, Hub], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, hub = small_cache_client
-    renders: list[str] = []
-    real = hub.feed_for
-
-    def counted(period, *args, **kwargs):
-        renders.append(period.slug)
-        return real(period, *args, **kwargs)
-
-    monkeypatch.setattr(hub, "feed_for", counted)
+    renders = count_renders(hub, monkeypatch)
     assert client.get(DAY_URL).status_code == 200
     asked = _count_searches(hub, monkeypatch)
     pages = 0

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request, cookie_parser
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.web.auth import SESSION_COOKIE, assume_member, csrf_token, current_user
-from dailypapers.web.page_cache import FRESHNESS_STATE, SHAREABLE_STATE
+from dailypapers.web.auth import assume_member, csrf_token, current_user
+from dailypapers.web.page_cache import FRESHNESS_STATE, SHAREABLE_STATE, credentials
 from dailypapers.web.page_slots import RECORDER_STATE, SlotRecorder, SlottedPage, stand_in_member
 
 KNOWN_KEYS = 4096  # URLs known to be shareable (bounded: made-up query strings must not grow it)
@@ -52,13 +52,7 @@ class _Shared:
 
 def is_member_request(scope: Scope) -> bool:
     """A session cookie and no Authorization header: the pages a signed-in browser asks for."""
-    cookie = b""
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return False
-        if name == b"cookie":
-            cookie = value
-    return bool(cookie) and SESSION_COOKIE in cookie_parser(cookie.decode("latin-1"))
+    return credentials(scope) == "session"
 
 
 class MemberPageMiddleware:

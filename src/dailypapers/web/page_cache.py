@@ -39,15 +39,21 @@ SHAREABLE_STATE = "dp_page_shareable"  # request.state: the route shows every me
 CACHE_HEADERS = [(b"cache-control", b"no-cache"), (b"vary", b"Cookie, Authorization")]
 
 
-def is_anonymous(scope: Scope) -> bool:
-    """No session cookie and no Authorization header: the request can only get the visitors' page."""
+def credentials(scope: Scope) -> str:
+    """What a request carries to say who sends it: "token" (an Authorization header), "session" (a session
+    cookie, what a signed-in browser sends) or "none"."""
     cookie = b""
     for name, value in scope["headers"]:
         if name == b"authorization":
-            return False
+            return "token"
         if name == b"cookie":
             cookie = value
-    return not cookie or SESSION_COOKIE not in cookie_parser(cookie.decode("latin-1"))
+    return "session" if cookie and SESSION_COOKIE in cookie_parser(cookie.decode("latin-1")) else "none"
+
+
+def is_anonymous(scope: Scope) -> bool:
+    """No session cookie and no Authorization header: the request can only get the visitors' page."""
+    return credentials(scope) == "none"
 
 
 def _mark_cacheable(request: Request) -> None:

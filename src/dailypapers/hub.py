@@ -23,6 +23,7 @@ from dailypapers.domain.models import (
     PaperView,
     UpsertResult,
 )
+from dailypapers.domain.paging import Paginated
 from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.domain.query import SearchFilters
 from dailypapers.domain.ranking import repo_from_url
@@ -69,7 +70,7 @@ SEARCH_PAGE_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
-class FeedPage:
+class FeedPage(Paginated):
     """A day / week / month page: its items, where the neighbouring non-empty periods are, and paging."""
 
     period: Period
@@ -80,10 +81,6 @@ class FeedPage:
     previous: Period | None
     next: Period | None
     organization: str | None = None  # the page shows this organization's papers only (`?org=`)
-
-    @property
-    def has_more(self) -> bool:
-        return self.page * self.page_size < self.total
 
 
 class _NoProgress:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Literal, Protocol
 
 from dailypapers.domain.models import Paper
+from dailypapers.domain.paging import Paginated
 from dailypapers.domain.query import ParsedQuery, SearchFilters
 
 SearchMode = Literal["keyword", "semantic", "hybrid"]
@@ -22,7 +23,7 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
-class SearchResults:
+class SearchResults(Paginated):
     query: ParsedQuery
     mode: SearchMode  # the mode actually used (hybrid falls back to keyword when there are no vectors)
     hits: list[SearchHit]
@@ -30,10 +31,6 @@ class SearchResults:
     page: int
     page_size: int
     notice: str | None = None  # e.g. why semantic search was not used
-
-    @property
-    def has_more(self) -> bool:
-        return self.page * self.page_size < self.total
 
 
 @dataclass(slots=True)

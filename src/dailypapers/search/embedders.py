@@ -142,6 +142,11 @@ class QueryVectors:
         self._kept: OrderedDict[str, Vectors] = OrderedDict()
         self._lock = threading.Lock()
 
+    @classmethod
+    def kept_for(cls, embedder: Embedder, kept: QueryVectors | None) -> QueryVectors:
+        """`kept` while it serves `embedder`; a new, empty one once the embedder was swapped."""
+        return kept if kept is not None and kept.embedder is embedder else cls(embedder)
+
     def __call__(self, text: str) -> Vectors:
         with self._lock:
             kept = self._kept.get(text)

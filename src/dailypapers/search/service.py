@@ -136,8 +136,7 @@ class SearchService:
     def query_vectors(self) -> QueryVectors:
         """The embedder's query vectors, kept per text (rebuilt if the embedder is swapped)."""
         assert self.embedder is not None
-        if self._query_vectors is None or self._query_vectors.embedder is not self.embedder:
-            self._query_vectors = QueryVectors(self.embedder)
+        self._query_vectors = QueryVectors.kept_for(self.embedder, self._query_vectors)
         return self._query_vectors
 
     # -- indexing ----------------------------------------------------------------------------------------

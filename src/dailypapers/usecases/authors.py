@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dailypapers.domain.authors import NameVariant, clean_author_name, initials_key, name_variants, organization_lookup
 from dailypapers.domain.errors import InvalidInput, NotFound
 from dailypapers.domain.models import Organization, PaperView, User
+from dailypapers.domain.paging import Paginated
 from dailypapers.ports import PaperStore, UpstreamStore
 from dailypapers.ports.authors import AuthorStore, ClaimStore
 
@@ -17,7 +18,7 @@ MAX_SPELLINGS = 50  # spellings sharing an initials key looked at; common keys (
 
 
 @dataclass(frozen=True, slots=True)
-class ListPage:
+class ListPage(Paginated):
     """One page of papers, newest published first, with the verified authors of those papers."""
 
     views: list[PaperView]
@@ -25,10 +26,6 @@ class ListPage:
     page: int
     page_size: int
     verified: dict[str, dict[str, User]]  # arXiv id → author name → verified member
-
-    @property
-    def has_more(self) -> bool:
-        return self.page * self.page_size < self.total
 
 
 @dataclass(frozen=True, slots=True)

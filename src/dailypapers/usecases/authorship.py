@@ -23,6 +23,7 @@ from dailypapers.domain.errors import (
     SourceError,
 )
 from dailypapers.domain.models import AuthorClaim, ClaimStatus, Paper, PaperView, User
+from dailypapers.domain.paging import Paginated
 from dailypapers.ports import Clock, Mailer, PaperStore, RateLimiter
 from dailypapers.ports.authors import ClaimStore
 from dailypapers.settings import Settings
@@ -43,15 +44,11 @@ class ClaimReview:
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewPage:
+class ReviewPage(Paginated):
     reviews: list[ClaimReview]
     total: int
     page: int
     page_size: int
-
-    @property
-    def has_more(self) -> bool:
-        return self.page * self.page_size < self.total
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dailypapers.domain.arxiv_ids import parse_arxiv_ref
 from dailypapers.domain.errors import InvalidInput, NotFound, PaperNotFound, PermissionDenied
 from dailypapers.domain.models import AuditEntry, Comment, User
+from dailypapers.domain.paging import Paginated
 from dailypapers.ports import Clock, GitHubSource, Mailer, RateLimiter, Store
 from dailypapers.settings import Settings
 
@@ -47,15 +48,11 @@ class ThreadNode:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditPage:
+class AuditPage(Paginated):
     entries: list[AuditEntry]
     total: int
     page: int
     page_size: int
-
-    @property
-    def has_more(self) -> bool:
-        return self.page * self.page_size < self.total
 
 
 @dataclass(frozen=True, slots=True)

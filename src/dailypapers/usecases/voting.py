@@ -21,6 +21,7 @@ from dailypapers.domain.errors import (
     SourceUnavailable,
 )
 from dailypapers.domain.models import FeedEntry, FeedItem, FeedQuery, Paper, User
+from dailypapers.domain.paging import Paginated
 from dailypapers.domain.ranking import GITHUB_URL_PREFIXES, TrendingParams, repo_from_url
 from dailypapers.domain.urls import checked_url
 from dailypapers.ports import ArxivSource, Clock, GitHubSource, Mailer, RateLimiter, Store
@@ -44,7 +45,7 @@ class Submission:
 
 
 @dataclass(frozen=True, slots=True)
-class TrendingPage:
+class TrendingPage(Paginated):
     """One page of /trending: items in trending order with their scores, over the last `days` days."""
 
     items: list[FeedItem]
@@ -56,10 +57,6 @@ class TrendingPage:
     start: date
     end: date
     as_of: datetime | None = None  # when the scores were taken: now, or the end of a past window's last day
-
-    @property
-    def has_more(self) -> bool:
-        return self.page * self.page_size < self.total
 
 
 @dataclass(slots=True)

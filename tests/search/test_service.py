@@ -170,6 +170,17 @@ def test_reader_in_another_service_sees_saved_vectors(stored_hub: Hub, tmp_path:
     assert reader.keyword.count() == len(PAPERS)
 
 
+def test_reader_sees_each_commit_of_another_writer_at_once(stored_hub: Hub, tmp_path: Path) -> None:
+    # The reader reloads only when meta.json changed; back-to-back commits must each be seen by the next search.
+    writer = SearchService(stored_hub.store, tmp_path / "shared", None)
+    reader = SearchService(stored_hub.store, tmp_path / "shared", None)
+    assert reader.search("robot", mode="keyword").total == 0
+    for count, item in enumerate(PAPERS, start=1):
+        writer.index_ids([item.arxiv_id])
+        assert reader.keyword.count() == count
+    assert reader.search("robot", mode="keyword").total > 0
+
+
 def test_similar_papers_exclude_the_paper_itself(service: SearchService) -> None:
     similar = service.similar("2401.00002", k=3)
     assert "2401.00002" not in [doc for doc, _ in similar]

@@ -3,10 +3,12 @@
 Run: `PYTHONPATH=src .venv/bin/python -m bench.search_profile [--save ranks.json | --check ranks.json]
 [--profile page|hub|service] [--rounds 2]` on the hub bench/load.py built (data/bench-load, static embedder).
 
-It times three levels (wall and CPU time of this process, best pass; on a shared machine the CPU time is the
+It times four levels (wall and CPU time of this process, best pass; on a shared machine the CPU time is the
 steadier figure) over the same queries (three words of real titles, as bench/load.py asks them), after one
 untimed pass that fills the query-vector cache as the server's would be after its first round:
 
+- rank: SearchService.rank alone (the ranked list: keyword, vectors, parts, fusion; no moderation, snippets or
+  cards), the floor under every other level;
 - service: SearchService.search (ranking and snippets);
 - hub: Hub.search (plus the papers' views for the cards);
 - page: the whole `/search?q=…` page through the ASGI app (routing, marks, template), status 200 checked; the page
@@ -127,12 +129,14 @@ def main() -> None:
     parser.add_argument("--mode", default="hybrid")
     parser.add_argument("--save", type=Path)
     parser.add_argument("--check", type=Path)
-    parser.add_argument("--profile", choices=["service", "hub", "page"])
+    parser.add_argument("--profile", choices=["rank", "service", "hub", "page"])
     parser.add_argument("--profile-out", type=Path, default=Path("/tmp/search_profile.prof"))
     args = parser.parse_args()
 
     os.environ.update(hub_env(args.work, args.embedder))
     os.environ["DAILYPAPERS_PAGE_CACHE_MB"] = "0"  # every page really searched and rendered: this measures search
+    from dailypapers.domain.query import parse_query
+    from dailypapers.search import SearchService
     from dailypapers.settings import load_settings
     from dailypapers.web.app import create_app
     from dailypapers.wiring import make_hub
@@ -156,6 +160,12 @@ def main() -> None:
             if problems:
                 sys.exit(1)
 
+    engine = hub.search_engine
+    assert isinstance(engine, SearchService), "the rank level needs the embedded engine (SQLite)"
+
+    def rank(text: str) -> None:
+        engine.rank(parse_query(text), args.mode, depth=engine.fusion.depth)
+
     def service(text: str) -> None:
         hub.search_engine.search(text, mode=args.mode, page_size=20)
 
@@ -166,7 +176,7 @@ def main() -> None:
         status, _ = _get(app, "/search?" + urlencode({"q": text, "mode": args.mode}))
         assert status == 200, status
 
-    levels = {"service": service, "hub": whole_hub, "page": page}
+    levels = {"rank": rank, "service": service, "hub": whole_hub, "page": page}
     for text in texts:  # untimed: query vectors cached, indexes and templates warm
         page(text)
     for name, run in levels.items():

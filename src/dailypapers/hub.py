@@ -138,7 +138,7 @@ class Hub(AccountsMixin, PersonalMixin, LibraryMixin, VotingMixin, DiscussionMix
             search_engine,
             clock,
         )
-        self.viewer = Viewer(store)  # the member's votes, saves and follows on a page, one query
+        self.viewer = Viewer(store, clock)  # the member's votes, saves and follows on a page, one query
         self.freshness = Freshness(store, clock)  # what cached public pages are valid for
         self.backups = Backups(backup)  # `dailypapers backup` / `restore`
         # Authors: author and organization pages, authorship claims, links kept right by authors.

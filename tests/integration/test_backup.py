@@ -99,6 +99,10 @@ def test_backup_during_concurrent_votes_restores_whole(store_url: str, tmp_path:
     votes, cached = _counts(restored)
     assert votes == cached == result.rows["votes"]  # one snapshot: no vote without its count, nor the reverse
     assert restored.store.data_version() > VERSION_JUMP  # pages cached from any older database can never match
+    with restored.store.engine.connect() as conn:  # type: ignore[attr-defined]
+        marks_versions = dict(conn.execute(sa.text("SELECT user_id, version FROM member_marks")).all())
+    assert set(marks_versions) == {u.id for u in users}  # every member, voter or not: marks kept from any older
+    assert min(marks_versions.values()) > VERSION_JUMP  # database can never be taken for the restored ones
     assert restored.paper_view(PAPERS[0]).paper.title == f"Paper {PAPERS[0]}"
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -155,37 +155,56 @@ def test_a_vote_and_a_save_show_on_the_members_next_page_and_only_theirs(any_hub
     assert TestClient(app).get(DAY_URL).headers["cache-control"] == "no-cache"  # visitors: still the shared cache
 
 
-def test_a_spliced_page_costs_the_session_and_the_marks_query(
-    app: FastAPI, hub: Hub, day_ids: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@contextmanager
+def all_statements(hub: Hub) -> Iterator[list[str]]:
+    """Every statement run in the block: through SQLAlchemy's pool and, on SQLite, the store's own read connection."""
+    raw: list[str] = []
+    read_conn = getattr(hub.store, "_read_conn", None)
+    if read_conn is not None:
+        read_conn.set_trace_callback(raw.append)
+    try:
+        with sql_statements(hub) as statements:
+            yield raw
+        raw.extend(statements)
+    finally:
+        if read_conn is not None:
+            read_conn.set_trace_callback(None)
+
+
+def test_a_spliced_page_costs_one_statement_until_the_member_changes_a_mark(any_hub: Hub) -> None:
+    """The session, the data version and the marks in one statement; the marks are kept per session and page with
+    the member's marks version, and read again (a second statement, once) after the member changes one."""
+    hub = any_hub
+    ids = seed.day_of_papers(hub, DAY, [3, 1])
+    app = create_app(hub)
     ada, ada_user = member(app, hub, "ada@example.org")
-    hub.set_upvote(ada_user, day_ids[1], True)
-    ada.get(DAY_URL)
-    ada.get(DAY_URL)
-    marks: list[int] = []
-    real = hub.viewer.store.viewer_marks
-
-    def counted(user_id: int, *args: Any) -> Any:
-        marks.append(user_id)
-        return real(user_id, *args)
-
-    monkeypatch.setattr(hub.viewer.store, "viewer_marks", counted)
-    sessions: list[str] = []
-    real_session = hub.store.session_user
-
-    def session_counted(token_hash: str, *args: Any) -> Any:
-        sessions.append(token_hash)
-        return real_session(token_hash, *args)
-
-    monkeypatch.setattr(hub.store, "session_user", session_counted)
-    with sql_statements(hub) as statements:
+    bob, _ = member(app, hub, "bob@example.org")
+    hub.set_upvote(ada_user, ids[1], True)
+    for _ in range(2):  # a full render; then the shared render, and the marks read and kept
+        ada.get(DAY_URL)
+    with all_statements(hub) as statements:
         page = ada.get(DAY_URL)
-    # One session read and one marks read, both (with the data version) through the SQLite store's own read
-    # connection: nothing goes through SQLAlchemy's pool.
-    assert statements == []
-    assert len(sessions) == 1
-    assert marks == [ada_user.id]
-    assert pressed(page.text, day_ids[1], "upvote")
+    assert len(statements) == 1
+    assert "UNION ALL" in statements[0]  # the member and the data version
+    assert pressed(page.text, ids[1], "upvote")
+    assert not pressed(page.text, ids[0], "save")
+    assert "@ada" in page.text
+
+    hub.set_saved(ada_user, ids[0], True)  # moves no data version: the same shared render, new marks
+    with all_statements(hub) as statements:
+        page = ada.get(DAY_URL)
+    assert len(statements) == 2
+    assert pressed(page.text, ids[0], "save")
+    assert pressed(page.text, ids[1], "upvote")
+    with all_statements(hub) as statements:
+        again = ada.get(DAY_URL)
+    assert len(statements) == 1
+    assert again.text == page.text
+    for _ in range(2):  # another member on the same page: their own marks, never ada's
+        theirs = bob.get(DAY_URL).text
+        assert not pressed(theirs, ids[0], "save")
+        assert not pressed(theirs, ids[1], "upvote")
+        assert "@bob" in theirs
 
 
 def test_followed_authors_on_the_paper_page(any_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:

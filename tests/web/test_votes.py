@@ -167,7 +167,8 @@ def test_the_form_works_without_javascript(browser: TestClient, voted_hub: Hub) 
     day = f"/date/{NOW.date()}"
     page = browser.get(day).text
     assert 'action="/papers/2608.00001/upvote"' in page
-    assert '<script src="/static/upvote.js" defer></script>' in page
+    assert page.count("<script") == page.count('<script src="/static/post_form.js" defer></script>') == 1
+    assert 'name="next"' not in page  # each button goes back by the Referer (see the test below)
     assert 'aria-pressed="false"' in page
     response = browser.post(
         "/papers/2608.00001/upvote", data={"csrf_token": csrf_token(browser), "upvote": "1", "next": day}
@@ -212,14 +213,36 @@ def test_posting_needs_csrf_and_an_account(browser: TestClient, voted_hub: Hub) 
     assert vote_rows(voted_hub.store, "2608.00001") == (0, 0)  # type: ignore[arg-type]
 
 
+def test_the_form_goes_back_to_the_page_it_was_pressed_on(browser: TestClient, voted_hub: Hub) -> None:
+    """Without JavaScript: the Referer from this site (path and query), an explicit `next` before it, the paper's
+    page when there is neither or the Referer is another site's."""
+    sign_in(browser, voted_hub)
+    day = f"/date/{NOW.date()}"
+    data = {"csrf_token": csrf_token(browser), "upvote": "1"}
+    for referer, back in (
+        (f"http://testserver{day}?p=1", f"{day}?p=1"),
+        (f"{voted_hub.settings.base_url.rstrip('/')}/week/2026-W34", "/week/2026-W34"),  # the public address
+        ("https://evil.example/date/2026-08-21", "/papers/2608.00001"),
+        ("http://testserver//evil.example/", "/"),
+        ("", "/papers/2608.00001"),
+    ):
+        headers = {"Referer": referer} if referer else {}
+        response = browser.post("/papers/2608.00001/upvote", data=data, headers=headers)
+        assert (response.status_code, response.headers["location"]) == (303, back), referer
+    response = browser.post(
+        "/papers/2608.00001/upvote", data={**data, "next": "/trending"}, headers={"Referer": f"http://testserver{day}"}
+    )
+    assert response.headers["location"] == "/trending"
+
+
 def test_the_static_script_is_served_and_needs_no_inline_code(browser: TestClient) -> None:
-    script = browser.get("/static/upvote.js")
-    assert script.status_code == 200
-    assert "dailypapersPostForm" in script.text  # the shared in-place POST, loaded by every page
-    shared = browser.get("/static/post_form.js")
+    shared = browser.get("/static/post_form.js")  # the in-place POST and the upvote and save buttons, every page
     assert shared.status_code == 200
     assert "X-CSRF-Token" in shared.text
     assert "application/json" in shared.text
+    assert "data-upvote" in shared.text
+    assert "data-save" in shared.text
+    assert browser.get("/static/upvote.js").status_code == 404  # folded into post_form.js: one script a page
     page = browser.get("/")
     assert '<script src="/static/post_form.js" defer></script>' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]

@@ -18,7 +18,11 @@ class Freshness:
 
     def token(self) -> str:
         """Read the version before the data a page shows: a page stored under it is then never older than it."""
-        return f"{self.store.data_version()}:{self.clock.now().date().isoformat()}"
+        return self.token_of(self.store.data_version())
+
+    def token_of(self, version: int) -> str:
+        """The token for a data version read elsewhere (a member's page reads it with their session and marks)."""
+        return f"{version}:{self.clock.now().date().isoformat()}"
 
     def changed(self) -> None:
         """Something public pages show changed outside the watched tables (new vectors: similar papers)."""

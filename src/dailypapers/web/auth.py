@@ -66,6 +66,8 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_EXEMPT: dict[str, Any] = {"x-csrf-exempt": True}  # openapi_extra of a route that takes foreign POSTs
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANON_COOKIE_DAYS = 30
+VALUES_KEPT = 4096  # checked cookie values and CSRF tokens kept per process (a few hundred bytes each)
+KEPT_VALUE_CHARS = 256  # longer values are checked each time, so odd cookies cannot fill memory
 
 # OpenAPI `responses` for routes behind RequireUser / require_scope: `responses={**ERROR_RESPONSES, **AUTH_RESPONSES}`.
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -110,8 +112,17 @@ def _signer_for(secret_key: str, purpose: str) -> Signer:
 def _unsign(settings: Settings, purpose: str, value: str | None) -> str | None:
     if not value:
         return None
+    if len(value) > KEPT_VALUE_CHARS:  # no cookie of ours is this long: checked, never kept
+        return _verified.__wrapped__(settings.secret_key, purpose, value)
+    return _verified(settings.secret_key, purpose, value)
+
+
+@functools.lru_cache(maxsize=VALUES_KEPT)
+def _verified(secret_key: str, purpose: str, value: str) -> str | None:
+    # Kept: every signed-in request checks its cookie (~20 µs of HMAC), and the answer for a value under a key never
+    # changes (these signatures carry no timestamp). Whether the session behind it is live is read every time.
     try:
-        return _signer(settings, purpose).unsign(value).decode()
+        return _signer_for(secret_key, purpose).unsign(value).decode()
     except (BadSignature, UnicodeDecodeError):
         return None
 
@@ -127,7 +138,12 @@ def bearer_token(request: Request) -> str | None:
 
 def session_token(request: Request) -> str | None:
     """The session secret in a correctly signed session cookie (whether or not the session is still live)."""
-    return _unsign(_hub(request).settings, "session", request.cookies.get(SESSION_COOKIE))
+    return session_of(_hub(request).settings, request.cookies.get(SESSION_COOKIE))
+
+
+def session_of(settings: Settings, cookie: str | None) -> str | None:
+    """The session secret in a session cookie's value, when it is correctly signed (live or not)."""
+    return _unsign(settings, "session", cookie)
 
 
 def authenticate(request: Request) -> Auth:
@@ -142,10 +158,20 @@ def authenticate(request: Request) -> Auth:
         auth = Auth(found[0], "token", found[1].scopes) if found else Auth(None, None, frozenset(), bad_token=True)
     else:
         session = session_token(request)
-        user = hub.user_for_session(session) if session else None
-        auth = Auth(user, "session", frozenset(SCOPES)) if user else Auth(None, None, frozenset())
+        auth = _session_auth(hub.user_for_session(session) if session else None)
     setattr(request.state, _AUTH_KEY, auth)
     return auth
+
+
+def _session_auth(user: User | None) -> Auth:
+    return Auth(user, "session", frozenset(SCOPES)) if user else Auth(None, None, frozenset())
+
+
+def remember_session_user(request: Request, user: User | None) -> None:
+    """Record who the request's session cookie names, read by the caller itself (web/member_pages.py reads it in
+    one statement with the page's marks), so `authenticate` does not ask again. Only for requests without an
+    Authorization header, whose user `authenticate` would read from the session cookie alone."""
+    setattr(request.state, _AUTH_KEY, _session_auth(user))
 
 
 def assume_member(state: dict[str, Any], user: User) -> None:
@@ -211,7 +237,15 @@ WriteUser = Annotated[User, Depends(require_scope("write"))]
 
 
 def _csrf(settings: Settings, kind: str, binding: str) -> str:
-    return hmac.new(_csrf_key(settings.secret_key), f"{kind}:{binding}".encode(), hashlib.sha256).hexdigest()
+    if len(binding) > KEPT_VALUE_CHARS:
+        return _csrf_for.__wrapped__(settings.secret_key, kind, binding)
+    return _csrf_for(settings.secret_key, kind, binding)
+
+
+@functools.lru_cache(maxsize=VALUES_KEPT)
+def _csrf_for(secret_key: str, kind: str, binding: str) -> str:
+    # Kept like _verified: a pure function of its arguments that every signed-in page asks for.
+    return hmac.new(_csrf_key(secret_key), f"{kind}:{binding}".encode(), hashlib.sha256).hexdigest()
 
 
 @functools.lru_cache(maxsize=16)
@@ -226,12 +260,17 @@ def csrf_token(request: Request) -> str:
     setattr(request.state, PERSONAL_STATE, True)
     session = session_token(request)
     if session:
-        return _csrf(settings, "session", session)
+        return session_csrf_token(settings, session)
     anon = _unsign(settings, "anon", request.cookies.get(ANON_COOKIE)) or getattr(request.state, _NEW_ANON_KEY, None)
     if anon is None:
         anon = secrets.token_urlsafe(32)
         setattr(request.state, _NEW_ANON_KEY, anon)
     return _csrf(settings, "anon", anon)
+
+
+def session_csrf_token(settings: Settings, session: str) -> str:
+    """The CSRF token of a signed-in browser whose session secret is `session`, as `csrf_token` gives it."""
+    return _csrf(settings, "session", session)
 
 
 def _expected_tokens(request: Request) -> list[str]:

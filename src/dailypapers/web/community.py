@@ -17,7 +17,6 @@ from dailypapers.domain.errors import InvalidInput, InvalidPeriod, PermissionDen
 from dailypapers.domain.models import PaperView
 from dailypapers.domain.periods import parse_day
 from dailypapers.ports.votes import VoteState
-from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.voting import TRENDING_DAYS, TRENDING_MAX_DAYS
 from dailypapers.web import activity_charts, author_views, present
 from dailypapers.web.api_models import ERROR_RESPONSES, ErrorBody, PaperOut
@@ -30,7 +29,7 @@ from dailypapers.web.auth import (
     WriteUser,
 )
 from dailypapers.web.enrichment import card_extras
-from dailypapers.web.pages import HubDep, parse_page, wants_json
+from dailypapers.web.pages import HubDep, back_to, parse_page, wants_json
 from dailypapers.web.templating import render
 
 html = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -108,13 +107,12 @@ def _desired(raw: str) -> bool | None:
 def upvote(
     request: Request, hub: HubDep, user: RequireUser, arxiv_id: str, upvote: FormText = "", next: FormText = ""
 ) -> Response:
-    """The upvote button. Without JavaScript: a 303 back to the page it was on. With (static/upvote.js, which
-    asks for JSON): {upvoted, upvotes}. The form says which state it wants, so a double submit is harmless."""
+    """The upvote button. Without JavaScript: a 303 back to the page it was on (`back_to`). With (static/post_form.js,
+    which asks for JSON): {upvoted, upvotes}. The form says which state it wants, so a double submit is harmless."""
     state = hub.set_upvote(user, arxiv_id, _desired(upvote))
     if wants_json(request):
         return JSONResponse({"arxiv_id": state.arxiv_id, "upvoted": state.upvoted, "upvotes": state.upvotes})
-    back = safe_next_path(next) if next else present.paper_url(state.arxiv_id)
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(back_to(request, next, present.paper_url(state.arxiv_id)), status_code=303)
 
 
 class VoteOut(BaseModel):

@@ -23,7 +23,7 @@ from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.library import IMPORTED_NAME, MAX_IMPORT_BYTES
 from dailypapers.web import present
 from dailypapers.web.auth import CsrfProtected, CurrentUser, RequireUser, clear_session_cookie
-from dailypapers.web.pages import HubDep, parse_page, wants_json
+from dailypapers.web.pages import HubDep, back_to, parse_page, wants_json
 from dailypapers.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -59,12 +59,12 @@ def _desired(raw: str) -> bool | None:
 def save(
     request: Request, hub: HubDep, user: RequireUser, arxiv_id: str, save: FormText = "", next: FormText = ""
 ) -> Response:
-    """The save button. Without JavaScript: a 303 back to the page it was on. With (static/save.js, which asks
-    for JSON): {arxiv_id, saved}. The form says which state it wants, so a double submit is harmless."""
+    """The save button. Without JavaScript: a 303 back to the page it was on (`back_to`). With (static/post_form.js,
+    which asks for JSON): {arxiv_id, saved}. The form says which state it wants, so a double submit is harmless."""
     state = hub.set_saved(user, arxiv_id[:_FORM_LIMIT], _desired(save))
     if wants_json(request):
         return JSONResponse({"arxiv_id": state.arxiv_id, "saved": state.saved})
-    return RedirectResponse(_back(next, present.paper_url(state.arxiv_id)), status_code=303)
+    return RedirectResponse(back_to(request, next, present.paper_url(state.arxiv_id)), status_code=303)
 
 
 # -- my library --------------------------------------------------------------------------------------------

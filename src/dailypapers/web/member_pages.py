@@ -1,13 +1,15 @@
-"""Members' pages near the visitors' speed: one shared render per data version, then per request one session read,
-one read of the member's marks and a splice.
+"""Members' pages near the visitors' speed: one shared render per data version, then per request one statement (the
+session, the member's marks, the data version) and a splice.
 
 Pages that opt in to the page cache (`CachedPage`: day, week, month, home, paper) differ between members only in
 slots (web/page_slots.py): the header's account area, the CSRF token and each button's pressed state. The first
 signed-in request for such a URL is rendered in full as before and teaches this middleware that the route is
 shareable; from the next one on, the route is rendered once per freshness token for a stand-in member, with no
 cookie, no Authorization header and a SlotRecorder, and kept in pieces under (path, query). A member's request is
-then answered with the token read, `authenticate` (one query, the session joined with its user), `hub.viewer.marks`
-for the page's papers and authors (one query) and the splice: no routing, no template but the account area's.
+then answered with one statement (`hub.viewer.member_page`: the session's member, the data version the shared render
+is checked against, and the member's marks among the page's papers and authors unless the copy kept for this
+session and page is still current by the member's marks version) and the splice: no routing, no template but the
+account area's.
 
 Members whose page differs beyond the slots (admins; on a paper page its commenters, claimants, verified authors and
 submitter, whom the route names with `SlotRecorder.render_apart`), expired sessions, and pages whose shared render
@@ -29,8 +31,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers.domain.models import User
 from dailypapers.hub import Hub
-from dailypapers.web.auth import assume_member, csrf_token, current_user
-from dailypapers.web.page_cache import FRESHNESS_STATE, SHAREABLE_STATE, credentials
+from dailypapers.web.auth import assume_member, remember_session_user, session_csrf_token, session_of
+from dailypapers.web.page_cache import FRESHNESS_STATE, SHAREABLE_STATE, session_cookie
 from dailypapers.web.page_slots import RECORDER_STATE, SlotRecorder, SlottedPage, stand_in_member
 
 KNOWN_KEYS = 4096  # URLs known to be shareable (bounded: made-up query strings must not grow it)
@@ -50,11 +52,6 @@ class _Shared:
         return self.page.size if self.page else 0
 
 
-def is_member_request(scope: Scope) -> bool:
-    """A session cookie and no Authorization header: the pages a signed-in browser asks for."""
-    return credentials(scope) == "session"
-
-
 class MemberPageMiddleware:
     """Serves signed-in GETs of shareable pages from a shared render spliced per member (see the module docstring).
     Sits inside PageCacheMiddleware, which answers visitors and turns HEAD into GET before this."""
@@ -64,25 +61,26 @@ class MemberPageMiddleware:
         self.hub = hub
         self.account = account
         self.max_bytes = max_bytes
-        self.inline = inline  # SQLite: two short reads on the loop beat a thread hop
+        self.inline = inline  # SQLite: one short read on the loop beats a thread hop
         self.pages: OrderedDict[tuple[str, bytes], _Shared] = OrderedDict()
         self.size = 0
         self.known: OrderedDict[tuple[str, bytes], None] = OrderedDict()
         self._rendering: dict[tuple[str, bytes], asyncio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or self.max_bytes <= 0 or not is_member_request(scope):
+        cookie = session_cookie(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
+        if cookie is None or self.max_bytes <= 0:
             await self.app(scope, receive, send)
             return
         key = (scope["path"], scope["query_string"])
         if key not in self.pages and key not in self.known:
             await self._learn(key, scope, receive, send)
             return
-        request = Request(scope, receive)
+        session = session_of(self.hub.settings, cookie)
         shared = self.pages.get(key)
         for attempt in range(2):  # a stale page is rendered again once; if the token moves meanwhile, a full render
             if shared is not None:
-                body = await self._call(self._personal, shared, request)
+                body = await self._call(self._personal, shared, session, scope)
                 if body is None:  # this member sees the page otherwise
                     break
                 if body is not False:
@@ -96,17 +94,22 @@ class MemberPageMiddleware:
     async def _call(self, function: Callable[..., Any], *args: Any) -> Any:
         return function(*args) if self.inline else await run_in_threadpool(function, *args)
 
-    def _personal(self, shared: _Shared, request: Request) -> bytes | bool | None:
+    def _personal(self, shared: _Shared, session: str | None, scope: Scope) -> bytes | bool | None:
         """The member's page; False when the shared render is stale, None when this member needs a full render."""
-        if self.hub.freshness.token() != shared.token:
-            return False
         page = shared.page
-        user = current_user(request)  # kept on the request: a full render after this does not ask again
-        if page is None or user is None or user.is_admin or user.is_banned or user.id in page.apart:
+        if page is None:  # not shareable under its token: a full render, unless the token has moved since
+            return False if self.hub.freshness.token() != shared.token else None
+        if session is None:  # a cookie that is not ours: a full render (a visitor's page)
             return None
-        marks = self.hub.viewer.marks(user, page.paper_ids, page.authors)
-        token = csrf_token(request)
-        return page.splice(marks, token, lambda nav_current: self.account(user, nav_current))
+        read = self.hub.viewer.member_page(session, page.paper_ids, page.authors)  # one statement
+        if self.hub.freshness.token_of(read.version) != shared.token:
+            return False
+        user = read.user
+        if user is None or user.is_admin or user.is_banned or user.id in page.apart:
+            remember_session_user(Request(scope), user)  # the full render after this does not ask again
+            return None
+        token = session_csrf_token(self.hub.settings, session)
+        return page.splice(read.marks, token, lambda nav_current: self.account(user, nav_current))
 
     async def _learn(self, key: tuple[str, bytes], scope: Scope, receive: Receive, send: Send) -> None:
         """A full render; if its route is shareable, the next request for the URL gets a shared render."""

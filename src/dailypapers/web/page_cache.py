@@ -42,13 +42,20 @@ CACHE_HEADERS = [(b"cache-control", b"no-cache"), (b"vary", b"Cookie, Authorizat
 def credentials(scope: Scope) -> str:
     """What a request carries to say who sends it: "token" (an Authorization header), "session" (a session
     cookie, what a signed-in browser sends) or "none"."""
+    if any(name == b"authorization" for name, _ in scope["headers"]):
+        return "token"
+    return "none" if session_cookie(scope) is None else "session"
+
+
+def session_cookie(scope: Scope) -> str | None:
+    """The session cookie's value (unchecked) when the request has one and no Authorization header, else None."""
     cookie = b""
     for name, value in scope["headers"]:
         if name == b"authorization":
-            return "token"
+            return None
         if name == b"cookie":
             cookie = value
-    return "session" if cookie and SESSION_COOKIE in cookie_parser(cookie.decode("latin-1")) else "none"
+    return cookie_parser(cookie.decode("latin-1")).get(SESSION_COOKIE) if cookie else None
 
 
 def is_anonymous(scope: Scope) -> bool:

@@ -38,6 +38,7 @@ ACCOUNTS_KEPT = 4096  # rendered account areas kept per process (a few hundred b
 _NONCE = secrets.token_hex(16)  # per process: page text cannot contain it by chance, and cannot guess it
 _SLOT = re.compile(rf"<!--dp-slot:{_NONCE}:(\d+)-->".encode())
 CSRF_MARK = f"dp-csrf-{_NONCE}"
+_CSRF_MARK = CSRF_MARK.encode()
 
 
 def stand_in_member() -> User:
@@ -104,7 +105,7 @@ class SlotRecorder:
 def _pieces(text: bytes) -> list[bytes]:
     """`text` split at its CSRF markers, with an empty piece where each was: [a, "", b] for a·CSRF·b."""
     pieces: list[bytes] = []
-    for n, segment in enumerate(text.split(CSRF_MARK.encode())):
+    for n, segment in enumerate(text.split(_CSRF_MARK)):
         pieces.extend((b"", segment) if n else (segment,))
     return pieces
 
@@ -152,7 +153,7 @@ class SlottedPage:
         for at in self.csrf_at:
             out[at] = token
         for at, nav_current in self.accounts:
-            out[at] = account(nav_current).replace(CSRF_MARK.encode(), token)
+            out[at] = account(nav_current).replace(_CSRF_MARK, token)
         return b"".join(out)
 
 

@@ -17,7 +17,7 @@ from dailypapers.domain.models import User
 from dailypapers.usecases.accounts import safe_next_path
 from dailypapers.usecases.for_you import FOR_YOU_DAYS
 from dailypapers.web.auth import CsrfProtected, RequireUser
-from dailypapers.web.pages import HubDep, wants_json
+from dailypapers.web.pages import HubDep, back_to, wants_json
 from dailypapers.web.sanity import RowId
 from dailypapers.web.templating import render
 
@@ -139,7 +139,7 @@ def follow_author(
             hub.follow_author(user, name[:_FORM_LIMIT])
     except InvalidInput as exc:
         return _follows_page(request, hub, user, author=name[:200], error=str(exc), status=400)
-    return _back(next, "/settings/follows")
+    return RedirectResponse(back_to(request, next, "/settings/follows"), status_code=303)
 
 
 @router.post("/settings/follows/category", dependencies=[CsrfProtected])

@@ -62,8 +62,9 @@ def _token_from_row(row: sa.Row[Any] | Mapping[str, Any]) -> ApiToken:
 
 # The columns of `users` under their own names, for selects that join another table with an `id` column.
 _USER_COLUMNS = [c.label(c.name) for c in users.c]
-# Built once: every signed-in request runs it (building the expression anew cost more than running it).
-_SESSION_USER = (
+# Built once: every signed-in request runs it (building the expression anew cost more than running it); the
+# members' shared pages read it inside one statement with the marks (viewer.py).
+SESSION_USER = (
     sa.select(*_USER_COLUMNS)
     .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
     .where(
@@ -206,12 +207,12 @@ class SqlAccountStore(SqliteReads):
     def session_user(self, token_hash: str, now: datetime) -> User | None:
         values = {"token_hash": token_hash, "now": now}
         if self._sqlite_path():  # every signed-in request asks: the raw read connection (sqlite_reads.py)
-            read = self._sqlite_session_user or CompiledRead.of(_SESSION_USER, self.engine.dialect)
+            read = self._sqlite_session_user or CompiledRead.of(SESSION_USER, self.engine.dialect)
             self._sqlite_session_user = read
             rows = self._sqlite_rows(read.sql, read.parameters(values))
             return user_from_row(read.mapping(rows[0])) if rows else None
         with self.engine.connect() as conn:
-            row = conn.execute(_SESSION_USER, values).first()
+            row = conn.execute(SESSION_USER, values).first()
         return user_from_row(row) if row else None
 
     @storage_errors

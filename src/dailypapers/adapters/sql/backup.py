@@ -60,6 +60,15 @@ class SqlBackup:
         upgrade(self.engine)  # a backup from an older release is brought to this one's schema
         with self.engine.begin() as conn:
             conn.execute(sa.text("UPDATE data_version SET version = version + :jump"), {"jump": _jump()})
+            # Every member's marks counter too (no row means 0), so no process takes marks it kept for the restored
+            # ones (migration 0013).
+            conn.execute(
+                sa.text(
+                    "INSERT INTO member_marks (user_id, version) SELECT id, :jump FROM users WHERE true "
+                    "ON CONFLICT (user_id) DO UPDATE SET version = member_marks.version + :jump"
+                ),
+                {"jump": _jump()},
+            )
         if self._sqlite:
             with _sqlite_connect(self._sqlite_path()) as conn:
                 rows, integrity = _sqlite_facts(conn)

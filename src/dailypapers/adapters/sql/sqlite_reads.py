@@ -14,10 +14,11 @@ from dailypapers.adapters.sql.base import SqlBase
 from dailypapers.domain.errors import StorageError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CompiledRead:
     """A built SELECT compiled once for SQLite, with the type conversions SQLAlchemy would apply to its parameters
-    and columns (datetimes as SQLite stores them), so the raw connection reads what `conn.execute` would."""
+    and columns (datetimes as SQLite stores them), so the raw connection reads what `conn.execute` would. Compared
+    and hashed by identity (one per statement and store), so caches can key on it."""
 
     sql: str
     names: tuple[str, ...]  # the positional parameters, in order

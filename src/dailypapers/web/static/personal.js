@@ -5,7 +5,7 @@
   if (window.dailypapersPersonal) return;
   window.dailypapersPersonal = true;
 
-  window.dailypapersPostForm("data-not-interested", ".not-interested-status", "hide the paper", function (form) {
+  window.dailypapersPostForm("data-not-interested", "not-interested-status", "hide the paper", function (form) {
     var card = form.closest("li.card");
     if (card) card.hidden = true;
   });

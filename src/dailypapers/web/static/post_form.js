@@ -1,19 +1,37 @@
-// The one in-place POST the buttons share (upvote.js, save.js, personal.js): progressive enhancement of forms that
-// work without it. The form's own CSRF token goes in the X-CSRF-Token header; 401 goes to sign-in; a 429 says when
-// to try again. No inline script anywhere (the CSP forbids it). base.html loads it before the scripts that use it.
+// The in-place POST the buttons share, and the upvote and save buttons (templates/_upvote.html, _save.html) that use
+// it; personal.js uses it too. Progressive enhancement of forms that work without it: base.html loads this file once
+// per page (deferred), however many buttons the page has. The form's own CSRF token goes in the X-CSRF-Token header;
+// 401 goes to sign-in; a 429 says when to try again. No inline script anywhere (the CSP forbids it).
 (function () {
   "use strict";
   if (window.dailypapersPostForm) return;
 
+  // The form's status line, where errors show (and are announced): the page sends none, to keep its buttons small,
+  // so it is added to each form when the script starts, before any click, as a live region must be.
+  function statusOf(form, statusClass) {
+    var status = form.querySelector("." + statusClass);
+    if (!status) {
+      status = document.createElement("span");
+      status.className = statusClass;
+      status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
+      form.appendChild(status);
+    }
+    return status;
+  }
+
   // Submit forms carrying `attribute` by fetch; `onData(form, json)` on success. `verb` words the errors
-  // ("vote" → "Could not vote"); `statusSelector` names the element in the form that shows them.
-  window.dailypapersPostForm = function (attribute, statusSelector, verb, onData) {
+  // ("vote" → "Could not vote"); `statusClass` names the element in the form that shows them (made when missing).
+  window.dailypapersPostForm = function (attribute, statusClass, verb, onData) {
+    Array.prototype.forEach.call(document.querySelectorAll("form[" + attribute + "]"), function (form) {
+      statusOf(form, statusClass);
+    });
     document.addEventListener("submit", function (event) {
       var form = event.target;
       if (!(form instanceof HTMLFormElement) || !form.hasAttribute(attribute)) return;
       event.preventDefault();
       var button = form.querySelector("button");
-      var status = form.querySelector(statusSelector);
+      var status = statusOf(form, statusClass);
       if (button.disabled) return;
       button.disabled = true;
       status.textContent = "";
@@ -46,4 +64,24 @@
       });
     });
   };
+
+  // Upvote: the server answers {upvoted, upvotes}.
+  window.dailypapersPostForm("data-upvote", "upvote-status", "vote", function (form, data) {
+    var button = form.querySelector("button");
+    form.querySelector('input[name="upvote"]').value = data.upvoted ? "0" : "1";
+    button.setAttribute("aria-pressed", data.upvoted ? "true" : "false");
+    button.title = data.upvoted ? "Withdraw your upvote" : "Upvote this paper";
+    form.querySelector(".count").textContent = String(data.upvotes);
+    form.querySelector(".unit").textContent = data.upvotes === 1 ? "upvote" : "upvotes";
+  });
+
+  // Save: the server answers {arxiv_id, saved}.
+  window.dailypapersPostForm("data-save", "save-status", "save", function (form, data) {
+    var button = form.querySelector("button");
+    form.querySelector('input[name="save"]').value = data.saved ? "0" : "1";
+    button.setAttribute("aria-pressed", data.saved ? "true" : "false");
+    button.title = data.saved ? "Remove from your Saved collection" : "Save to your library";
+    form.querySelector(".star").textContent = data.saved ? "★" : "☆";
+    form.querySelector(".label").textContent = data.saved ? "Saved" : "Save";
+  });
 })();

@@ -33,6 +33,7 @@ from dailypapers.adapters.sql.schema.enrichment import (
     data_version,
     enrichment_state,
     hub_links,
+    member_marks,
     paper_thumbnails,
 )
 from dailypapers.adapters.sql.schema.papers import (
@@ -82,6 +83,7 @@ __all__ = [
     "keyword_rules",
     "login_tokens",
     "mail_suppressions",
+    "member_marks",
     "metadata",
     "organizations",
     "paper_authors",

@@ -56,4 +56,12 @@ data_version = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("version", sa.BigInteger, nullable=False),
 )
-BOOKKEEPING_TABLES = frozenset({"data_version"})
+# Per member, a version that moves on with every change to their votes, collections, saved papers or follows, moved
+# by triggers (migration 0013); a member's marks on a page are kept per version (usecases/viewer.py). No row: 0.
+member_marks = sa.Table(
+    "member_marks",
+    metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+BOOKKEEPING_TABLES = frozenset({"data_version", "member_marks"})

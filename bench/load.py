@@ -45,7 +45,7 @@ SIGNED_IN_GOAL = 0.5  # a member's page: at least half the anonymous figure of t
 SIGNED_IN = ("day", "week", "paper")  # measured again with the member's cookie
 
 
-def member_cookie(work: Path, embedder: str) -> str:
+def member_cookie(work: Path, embedder: str, name: str = "bench") -> str:
     """A session cookie of a member who upvoted and saved papers of the latest day (their marks show on it)."""
     import os
 
@@ -55,7 +55,7 @@ def member_cookie(work: Path, embedder: str) -> str:
 
     os.environ.update(hub_env(work, embedder))
     hub = make_hub(load_settings())
-    member = hub.store.get_or_create_user("bench@example.org", "bench", hub.clock.now())
+    member = hub.store.get_or_create_user(f"{name}@example.org", name, hub.clock.now())
     ids = [item.paper.arxiv_id for item in hub.feed_for(hub.latest_day()).items]
     for arxiv_id in ids[:3]:
         hub.store.set_vote(member.id, arxiv_id, True, hub.clock.now())

@@ -2,9 +2,10 @@
 
 Run: `.venv/bin/python -m bench.soak [--minutes 10]` (needs wrk and ../shared/data; the hub of bench/load.py).
 wrk runs one minute at a time over a mix of paths (the latest day, its week, its top paper; one request in 19 a
-search) while this process changes the data every `--change-seconds` (a vote's worth: the data version moves on,
-so every web process renders its pages again, as on a live hub). After each minute it samples the web processes'
-memory (RSS). It passes with 0 errors and the last minute's memory within +15% of the first minute's.
+search; a third of the page views signed in as one of ten members) while this process changes the data every
+`--change-seconds` (a vote's worth: the data version moves on, so every web process renders its pages again, as on
+a live hub). After each minute it samples the web processes' memory (RSS). It passes with 0 errors and the last
+minute's memory within +15% of the first minute's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.load import page_paths
+from bench.load import member_cookie, page_paths
 from bench.webload import ROOT, cpu_name, hub_env, load_average, prepare, queries, require_tools, start_server, wrk
 
 MEMORY_GOAL = 1.15
@@ -48,6 +49,10 @@ def main() -> None:
     pages = page_paths(args.work, args.embedder)
     mix = [pages["day"], pages["week"], pages["paper"]] * 60  # and one search in 19 requests
     mix += ["/search?" + urlencode({"q": q}) for q in queries(10)]
+    # Every third page view is a member's (own marks, CSRF token): their shared renders and kept marks must stay
+    # bounded too. Ten members, so the marks kept per session and page hold more than one entry per page.
+    members = [member_cookie(args.work, args.embedder, f"soak{n}") for n in range(10)]
+    cookies = [members[n % 10] if n % 3 == 0 and not path.startswith("/search") else "" for n, path in enumerate(mix)]
     print(f"CPU: {cpu_name()}; load average before: {load_average()}", flush=True)
 
     server = start_server(args.work, args.embedder, args.port, args.workers)
@@ -58,7 +63,7 @@ def main() -> None:
     errors = requests = 0
     try:
         for minute in range(args.minutes):
-            result = wrk(server.base, mix[0], paths=mix, seconds=60, connections=args.connections)
+            result = wrk(server.base, mix[0], paths=mix, cookies=cookies, seconds=60, connections=args.connections)
             samples.append(server.rss_mb())
             errors += result.errors
             requests += result.requests

@@ -145,12 +145,20 @@ def _ms(text: str) -> float:
 
 
 def wrk(
-    base: str, path: str, *, seconds: int, connections: int, paths: list[str] | None = None, cookie: str = ""
+    base: str,
+    path: str,
+    *,
+    seconds: int,
+    connections: int,
+    paths: list[str] | None = None,
+    cookie: str = "",
+    cookies: list[str] | None = None,
 ) -> WrkResult:
     """Run wrk on one path, or round-robin over `paths` (a Lua script), and parse its report.
 
     With `paths`, wrk's two threads take turns through the list (thread k asks paths k, k + 2, k + 4, …), so a list
-    longer than the requests of a run asks no path twice."""
+    longer than the requests of a run asks no path twice. `cookie` goes with every request; `cookies` (one per path,
+    "" for none) with their own paths only: a mix of visitors and members."""
     command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
@@ -158,12 +166,15 @@ def wrk(
     if paths:
         script = Path(f"/tmp/dailypapers-wrk-{os.getpid()}.lua")
         quoted = ",".join(json.dumps(p) for p in paths)
+        per_path = ",".join(json.dumps(c) for c in (cookies or [""] * len(paths)))
         script.write_text(
-            f"local paths = {{{quoted}}}\nlocal threads, n = 0, 0\n"
+            f"local paths = {{{quoted}}}\nlocal cookies = {{{per_path}}}\n"
+            "local threads, n = 0, 0\n"
             "function setup(thread)\n  thread:set('first', threads)\n  threads = threads + 1\nend\n"
             "request = function()\n"
-            f"  local at = (first or 0) + {THREADS} * n\n  n = n + 1\n"
-            "  return wrk.format(nil, paths[(at % #paths) + 1])\nend\n"
+            f"  local at = ((first or 0) + {THREADS} * n) % #paths + 1\n  n = n + 1\n"
+            "  local headers = nil\n  if cookies[at] ~= '' then headers = {Cookie = cookies[at]} end\n"
+            "  return wrk.format(nil, paths[at], headers)\nend\n"
         )
         command += ["-s", str(script)]
     out = subprocess.run([*command, base + path], capture_output=True, text=True, check=True).stdout

@@ -19,7 +19,7 @@ from dailypapers.adapters.sql.schema import (
     users,
     votes,
 )
-from dailypapers.adapters.sql.sqlite_reads import CompiledRead, SqliteReads
+from dailypapers.adapters.sql.sqlite_reads import SqliteReads
 from dailypapers.domain.errors import NotFound, StorageError
 from dailypapers.domain.models import ApiToken, User
 
@@ -201,14 +201,11 @@ class SqlAccountStore(SqliteReads):
                 sessions.insert().values(token_hash=token_hash, user_id=user_id, created_at=now, expires_at=expires_at)
             )
 
-    _sqlite_session_user: CompiledRead | None = None
-
     @storage_errors
     def session_user(self, token_hash: str, now: datetime) -> User | None:
         values = {"token_hash": token_hash, "now": now}
         if self._sqlite_path():  # every signed-in request asks: the raw read connection (sqlite_reads.py)
-            read = self._sqlite_session_user or CompiledRead.of(SESSION_USER, self.engine.dialect)
-            self._sqlite_session_user = read
+            read = self._compiled(SESSION_USER)
             rows = self._sqlite_rows(read.sql, read.parameters(values))
             return user_from_row(read.mapping(rows[0])) if rows else None
         with self.engine.connect() as conn:

@@ -55,6 +55,16 @@ class SqliteReads(SqlBase):
 
     _read_conn: sqlite3.Connection | None = None
     _read_lock = threading.Lock()
+    _compiled_reads: dict[Any, CompiledRead] | None = None
+
+    def _compiled(self, statement: sa.Select[Any] | sa.CompoundSelect[Any]) -> CompiledRead:
+        """The statement compiled for this store's SQLite once (a built statement object is the key)."""
+        if self._compiled_reads is None:
+            self._compiled_reads = {}
+        read = self._compiled_reads.get(statement)
+        if read is None:  # two threads may both compile: the same text, and the last one stays
+            read = self._compiled_reads[statement] = CompiledRead.of(statement, self.engine.dialect)
+        return read
 
     def _sqlite_path(self) -> str | None:
         path = self.engine.url.database

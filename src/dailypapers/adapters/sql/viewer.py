@@ -105,8 +105,7 @@ class SqlViewerStore(SqliteReads):
         params = {"user_id": user_id, "ids": _ids_json(tuple(arxiv_ids)), "slug": saved_slug}
         query = _MARKS[self.engine.dialect.name]
         if self._sqlite_path():  # plain strings in and out: no type processing to miss
-            read = self._sqlite_marks or CompiledRead.of(query, self.engine.dialect)
-            self._sqlite_marks = read
+            read = self._compiled(query)
             rows = self._sqlite_rows(read.sql, read.parameters(params))
         else:
             with self.engine.connect() as conn:
@@ -125,10 +124,7 @@ class SqlViewerStore(SqliteReads):
         query = _MEMBER[self.engine.dialect.name, with_marks]
         member: Callable[[tuple[Any, ...]], tuple[User, int]]
         if self._sqlite_path():  # the raw read connection, converting the user row's columns as SQLAlchemy would
-            read = self._sqlite_member.get(with_marks)
-            if read is None:
-                read = CompiledRead.of(query, self.engine.dialect)
-                self._sqlite_member = {**self._sqlite_member, with_marks: read}
+            read = self._compiled(query)
             rows = self._sqlite_rows(read.sql, read.parameters(params))
             member = functools.partial(_member_of, read)
         else:
@@ -154,8 +150,6 @@ class SqlViewerStore(SqliteReads):
         marks = ViewerMarks(frozenset(found["v"]), frozenset(found["s"]), frozenset(found["f"]))
         return MemberRead(version, user, marks_version, marks if with_marks and user else None)
 
-    _sqlite_member: dict[bool, CompiledRead] = {}  # noqa: RUF012 - replaced, never changed in place
-
     @storage_errors
     def data_version(self) -> int:
         if self._sqlite_path():
@@ -163,8 +157,6 @@ class SqlViewerStore(SqliteReads):
             return int(rows[0][0]) if rows else 0
         with self.engine.connect() as conn:
             return int(conn.scalar(_VERSION) or 0)
-
-    _sqlite_marks: CompiledRead | None = None
 
     @storage_errors
     def bump_data_version(self) -> None:
